@@ -1,0 +1,35 @@
+# Conflict event coder: `make help` lists the targets.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+venv: $(STAMP) ## Create .venv and install the project with its pinned dependencies
+
+build-dataset: $(STAMP) ## Code every article in seeds/ and write output/ (Parquet + CSV + manifest)
+	$(PY) -m coding build --input seeds --out output
+
+validate: $(STAMP) ## Validate output/ against the schemas
+	$(PY) -m coding validate output
+
+test: $(STAMP) ## Run the tests
+	$(PY) -m pytest
+
+docs: $(STAMP) ## Print the column reference generated from the schemas
+	$(PY) -m coding schema-docs
+
+clean: ## Remove build products (output/, caches)
+	rm -rf output .pytest_cache .hypothesis
+
+.PHONY: help venv build-dataset validate test docs clean

@@ -1,0 +1,109 @@
+"""Assemble coder outputs into Mention records, and asserted mentions into events.
+
+An event is the set of asserted mentions with the same date, source actor, event code, target
+and place (GDELT's events + mentions design); its id is a hash of that key, so the same event
+coded from two articles, in any order or on any machine, gets the same id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+
+from .records import ActionMatch, Actor, DateFinding, Document, Mention, PlaceFinding, Sentence
+from .coders.acled import AcledRules, acled_type
+from schemas.codebook import cameo_codes
+
+
+def _digest(*parts: object) -> str:
+    h = hashlib.sha256("\x1f".join("" if p is None else str(p) for p in parts).encode("utf-8"))
+    return h.hexdigest()[:20]
+
+
+def event_key(date, actor_code, cameo_code, target_code, place: PlaceFinding | None) -> tuple:
+    where = (place.country, place.text.lower()) if place is not None else (None, None)
+    return (date.isoformat() if date else None, actor_code, cameo_code, target_code) + where
+
+
+def make_mention(
+    doc: Document, sentence: Sentence, action: ActionMatch, source: Actor, target: Actor | None,
+    modality: tuple[str, str | None], date: DateFinding | None, place: PlaceFinding | None,
+    fatalities: tuple[int, str] | None, acled: AcledRules, extra_rule_ids: tuple[str, ...], version: str,
+) -> Mention:
+    entry = cameo_codes()[action.code]
+    toks = sentence.tokens
+    char_start, char_end = toks[action.start].start, toks[action.end - 1].end
+    actor_type = acled.actor_type(source.role, source.acled_type)
+    target_type = acled.actor_type(target.role, target.acled_type) if target is not None else None
+    norms = [t.norm for t in toks]
+    ac = acled_type(action.code, norms, actor_type, target_type, acled)
+    mode, mode_rule = modality
+    deaths = fatalities if (fatalities is not None and entry.quad_class == 4) else None
+    rule_ids = [action.rule_id, *source.rule_ids]
+    if target is not None:
+        rule_ids += target.rule_ids
+    for rid in (mode_rule, date.rule_id if date else None, place.rule_id if place else None,
+                deaths[1] if deaths else None, ac.id if ac else None, *extra_rule_ids):
+        if rid:
+            rule_ids.append(rid)
+    rule_ids = list(dict.fromkeys(rule_ids))
+    target_code = target.code if target is not None else None
+    event_id = None
+    if mode == "asserted":
+        event_id = "e" + _digest(*event_key(date.date if date else None, source.code, action.code, target_code, place))
+    mention_id = "m" + _digest(doc.doc_id, sentence.index, char_start, char_end, source.start, source.code,
+                               target.start if target else None, target_code, action.code)
+    return Mention(
+        mention_id=mention_id, event_id=event_id, doc_id=doc.doc_id, sentence_index=sentence.index,
+        sentence_text=sentence.text, char_start=char_start, char_end=char_end,
+        publication_date=doc.publication_date, source=doc.source, url=doc.url,
+        event_date=date.date if date else None, date_precision=date.precision if date else None,
+        date_text=date.text if date else None,
+        actor_text=source.text, actor_code=source.code, actor_country=source.country, actor_role=source.role,
+        actor_type=actor_type,
+        action_text=doc.text[char_start:char_end], cameo_code=action.code, cameo_root=entry.root,
+        cameo_label=entry.name, quad_class=entry.quad_class, goldstein=entry.goldstein,
+        target_text=target.text if target else None, target_code=target_code,
+        target_country=target.country if target else None, target_role=target.role if target else None,
+        target_type=target_type,
+        acled_event_type=ac.event_type if ac else None, acled_sub_event_type=ac.sub_event_type if ac else None,
+        disorder_type=ac.disorder_type if ac else None,
+        location_text=place.text if place else None, location_country=place.country if place else None,
+        admin1=place.admin1 if place else None, latitude=place.latitude if place else None,
+        longitude=place.longitude if place else None, geo_precision=place.precision if place else None,
+        fatalities=deaths[0] if deaths else None, modality=mode, rule_ids=";".join(rule_ids), coder_version=version,
+    )
+
+
+_EVENT_FIRST = [
+    "event_date", "date_precision", "actor_code", "actor_country", "actor_role", "actor_type", "cameo_code",
+    "cameo_root", "cameo_label", "quad_class", "goldstein", "target_code", "target_country", "target_role",
+    "target_type", "acled_event_type", "acled_sub_event_type", "disorder_type", "location_text", "location_country",
+    "admin1", "latitude", "longitude", "geo_precision", "coder_version",
+]
+
+
+def build_events(mentions: pd.DataFrame) -> pd.DataFrame:
+    """One row per event_id: the first mention's coding (by publication date, doc, sentence), the
+    most precise date, the highest fatality count reported (counted once, never summed), counts."""
+    asserted = mentions[mentions["event_id"].notna()]
+    if asserted.empty:
+        return pd.DataFrame(columns=["event_id", *_EVENT_FIRST, "fatalities", "num_mentions", "num_articles",
+                                     "num_sources", "first_doc_id", "source_url", "rule_ids"])
+    ordered = asserted.sort_values(["event_id", "publication_date", "doc_id", "sentence_index", "char_start"],
+                                   na_position="last", kind="mergesort")
+    grouped = ordered.groupby("event_id", sort=True)
+    events = ordered.drop_duplicates("event_id", keep="first").set_index("event_id")[_EVENT_FIRST].sort_index()
+    events["date_precision"] = grouped["date_precision"].min()
+    events["geo_precision"] = grouped["geo_precision"].min()
+    events["fatalities"] = grouped["fatalities"].max()
+    events["num_mentions"] = grouped.size()
+    events["num_articles"] = grouped["doc_id"].nunique()
+    events["num_sources"] = grouped["source"].nunique()
+    events["first_doc_id"] = grouped["doc_id"].first()
+    events["source_url"] = grouped["url"].first()
+    events["rule_ids"] = grouped["rule_ids"].agg(
+        lambda s: ";".join(sorted({r for ids in s for r in ids.split(";") if r}))
+    )
+    return events.reset_index()

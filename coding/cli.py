@@ -1,0 +1,150 @@
+"""Command line: a thin click group over the library (parse options, call, report, exit code)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+
+def _coders():
+    from .pipeline import load_coders
+    from .rulebook import RuleError
+
+    try:
+        return load_coders()
+    except RuleError as err:
+        raise click.ClickException(f"invalid rules: {err}") from None
+
+
+@click.group()
+@click.version_option(__version__, prog_name="cameo-acled-coder")
+@click.option("-v", "--verbose", is_flag=True, help="Log rejected documents and other details.")
+def main(verbose: bool) -> None:
+    """Rule-based CAMEO and ACLED event coder and dataset builder."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.ERROR, format="%(levelname)s %(message)s")
+
+
+@main.command()
+@click.option("--input", "inputs", multiple=True, type=click.Path(path_type=Path),
+              help="Input file or folder (repeatable). Default: seeds/.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("output"), show_default=True,
+              help="Output folder (replaced atomically).")
+def build(inputs: tuple[Path, ...], out: Path) -> None:
+    """Code every input document, validate, and write Parquet + CSV + manifest."""
+    from rich.progress import Progress
+
+    from .build import Settings, build as run_build
+    from .ingest import IngestError, discover
+
+    settings = Settings(inputs=inputs or (Path("seeds"),), out=out)
+    started = time.perf_counter()
+    coders = _coders()
+    try:
+        discover(list(settings.inputs))
+        with Progress(transient=True, disable=False) as bar:
+            task = bar.add_task("coding", total=None)
+            result = run_build(settings, coders, progress=lambda n: bar.advance(task, n))
+    except IngestError as err:
+        raise click.ClickException(str(err)) from None
+    elapsed = time.perf_counter() - started
+    if not result.report.ok:
+        _print_report(result.report)
+        raise click.ClickException("the dataset failed validation; nothing was written")
+    statuses = ", ".join(f"{k} {v}" for k, v in sorted(result.statuses.items()))
+    click.echo(
+        f"built {out}: {result.counts['documents']} documents ({statuses}), {result.n_sentences} sentences, "
+        f"{result.counts['mentions']} mentions, {result.counts['events']} events in {elapsed:.2f}s "
+        f"({result.n_sentences / elapsed:.0f} sentences/s)"
+    )
+
+
+@main.command()
+@click.argument("text_or_file")
+@click.option("--date", "date", default=None, help="Publication date YYYY-MM-DD (resolves 'on Wednesday').")
+@click.option("--explain", is_flag=True, help="Show tokens, actor and action spans and the rules that fired.")
+def code(text_or_file: str, date: str | None, explain: bool) -> None:
+    """Print the mentions coded from one text (or a text file)."""
+    from .pipeline import code_document
+    from .records import Document
+
+    path = Path(text_or_file)
+    text = path.read_text(encoding="utf-8") if len(text_or_file) < 4096 and path.is_file() else text_or_file
+    try:
+        pub = dt.date.fromisoformat(date) if date else None
+    except ValueError:
+        raise click.BadParameter(f"{date!r} is not YYYY-MM-DD", param_hint="--date") from None
+    coders = _coders()
+    trace: list = []
+    result = code_document(Document("cli", text, "<cli>", publication_date=pub), coders, trace if explain else None)
+    if explain:
+        for t in trace:
+            click.echo(f"[{t.index}] {t.text}")
+            click.echo("  tokens:  " + " ".join(t.tokens))
+            for a in t.actors:
+                click.echo(f"  actor:   {a.text!r} -> {a.code} tokens {a.start}-{a.end} rules {';'.join(a.rule_ids)}")
+            for g in t.groups:
+                names = " + ".join(m.code for m in g.members)
+                click.echo(f"  group:   {names} tokens {g.start}-{g.end} prep={g.preposition} possessive={g.possessive}")
+            for a in t.actions:
+                click.echo(f"  action:  {' '.join(t.tokens[i] for i in a.tokens)!r} -> {a.code} {a.rule_id}"
+                           f"{' (passive)' if a.passive else ''}")
+            if t.discard:
+                click.echo(f"  discarded by {t.discard}")
+    if not result.mentions:
+        click.echo("no events")
+    for m in result.mentions:
+        click.echo(
+            f"{m.modality:12} {m.actor_code:>10} {m.cameo_code:>5} {m.target_code or '-':>10}  "
+            f"{m.event_date or '-'} (p{m.date_precision or '-'})  {m.location_country or '-'}  "
+            f"{m.acled_event_type or '-'} / {m.acled_sub_event_type or '-'}  "
+            f"[{m.actor_text} | {m.action_text} | {m.target_text or ''}]"
+        )
+        if explain:
+            click.echo(f"{'':12} rules: {m.rule_ids}")
+
+
+def _print_report(report) -> None:
+    by_check: dict[tuple, list] = {}
+    for f in report.failures:
+        by_check.setdefault((f.table, f.check, f.column), []).append(f)
+    for (table, check, column), fails in sorted(by_check.items(), key=lambda kv: str(kv[0])):
+        click.echo(f"{table}: check '{check}'" + (f" on column '{column}'" if column else "") + f": {len(fails)} failing", err=True)
+        for f in fails[:20]:
+            click.echo(f"    row {f.index}: {f.value!r}", err=True)
+        if len(fails) > 20:
+            click.echo(f"    ... and {len(fails) - 20} more", err=True)
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+def validate(path: Path) -> None:
+    """Check a built dataset folder (or one Parquet/CSV table) against the schemas."""
+    from schemas.dataset import validate_path
+
+    try:
+        report = validate_path(path)
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
+    if not report.ok:
+        _print_report(report)
+        raise click.ClickException(f"{path}: {len(report.failures)} failing checks")
+    rows = ", ".join(f"{k} {v}" for k, v in report.rows.items())
+    click.echo(f"{path}: valid ({rows} rows)")
+
+
+@main.command("schema-docs")
+def schema_docs() -> None:
+    """Print the data dictionary (Markdown) generated from the schema's field descriptions."""
+    from schemas.tables import TABLES, describe
+
+    for table in TABLES:
+        click.echo(f"### `{table}`\n\n| column | type | nullable | description |\n|---|---|---|---|")
+        for name, dtype, nullable, desc in describe(table):
+            click.echo(f"| `{name}` | {dtype} | {'yes' if nullable else 'no'} | {desc} |")
+        click.echo("")

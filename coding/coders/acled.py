@@ -1,0 +1,84 @@
+"""ACLED mapping: CAMEO code + sentence context -> ACLED event type / sub-event type, and CAMEO
+roles -> ACLED actor types (``rules/acled.yaml``). Rules are tried in ACLED precedence order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..rulebook import RuleError, check_keys, check_unique_ids, read_yaml, read_yaml_items, rules_dir
+from ..text import normalise_phrase
+from schemas.codebook import acled_actor_types, acled_types
+
+
+@dataclass(frozen=True)
+class AcledRule:
+    id: str
+    cameo: tuple[str, ...]
+    words: tuple[tuple[str, ...], ...]
+    target_types: frozenset[str]
+    actor_types: frozenset[str]
+    event_type: str
+    sub_event_type: str
+    disorder_type: str
+
+
+@dataclass(frozen=True)
+class AcledRules:
+    rules: tuple[AcledRule, ...]
+    role_types: dict[str, str]
+
+    def actor_type(self, role: str | None, given: str | None) -> str | None:
+        if given:
+            return given
+        return self.role_types.get(role) if role else None
+
+
+def load_acled_rules() -> AcledRules:
+    path = rules_dir() / "acled.yaml"
+    data, _ = read_yaml(path)
+    known_types = acled_actor_types()
+    pairs = acled_types()
+    role_types = dict(data["role_types"])
+    for role, t in role_types.items():
+        if t not in known_types:
+            raise RuleError("R007", "rules/acled.yaml", None, f"role_types.{role}: unknown ACLED actor type {t!r}")
+    items = read_yaml_items(path, "rules")
+    check_unique_ids(items)
+    rules = []
+    for it in items:
+        check_keys(it, ["id", "cameo", "event_type", "sub_event_type"], ["words", "target_types", "actor_types", "note"])
+        pair = pairs.get((it.data["event_type"], it.data["sub_event_type"]))
+        if pair is None:
+            raise it.error("R007", f"not an ACLED event/sub-event type pair: {it.data['event_type']} / {it.data['sub_event_type']}")
+        for t in list(it.data.get("target_types") or []) + list(it.data.get("actor_types") or []):
+            if t not in known_types:
+                raise it.error("R007", f"unknown ACLED actor type {t!r}")
+        rules.append(AcledRule(
+            it.data["id"], tuple(it.data["cameo"]), tuple(normalise_phrase(w) for w in it.data.get("words") or []),
+            frozenset(it.data.get("target_types") or []), frozenset(it.data.get("actor_types") or []),
+            pair.event_type, pair.sub_event_type, pair.disorder_type,
+        ))
+    return AcledRules(tuple(rules), role_types)
+
+
+def _contains(norms: list[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    first = phrase[0]
+    for i, w in enumerate(norms):
+        if w == first and tuple(norms[i:i + n]) == phrase:
+            return True
+    return False
+
+
+def acled_type(code: str, norms: list[str], actor_type: str | None, target_type: str | None, rules: AcledRules) -> AcledRule | None:
+    for rule in rules.rules:
+        if not any(code.startswith(p) for p in rule.cameo):
+            continue
+        if rule.target_types and target_type not in rule.target_types:
+            continue
+        if rule.actor_types and actor_type not in rule.actor_types:
+            continue
+        if rule.words and not any(_contains(norms, w) for w in rule.words):
+            continue
+        return rule
+    return None

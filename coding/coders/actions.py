@@ -1,0 +1,214 @@
+"""Action coder: CAMEO patterns (``rules/actions/*.yaml``) compiled into a trigger index and
+matched over a sentence's token norms. See ``rules/README.md`` for the pattern language."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import lemminflect
+
+from ..grammar import Grammar
+from ..records import ActionMatch, Sentence
+from ..rulebook import Item, as_bool, as_int, check_keys, check_unique_ids, read_yaml_items, rules_dir
+from schemas.codebook import cameo_codes
+
+GAP_DEFAULT = 3
+GAP_MAX = 8
+_GAP_RE = re.compile(r"^\*(\d+)?$")
+_WORD_RE = re.compile(r"^=?[a-z0-9'][a-z0-9'\-.]*$")
+ROLE_SOURCES = ("left", "right", "speaker")
+ROLE_TARGETS = ("right", "left", "none")
+
+
+@lru_cache(maxsize=None)
+def inflections(word: str) -> frozenset[str]:
+    """All surface forms of a word as verb and noun (lemminflect), the word itself included."""
+    forms = {word}
+    for upos in ("VERB", "NOUN"):
+        for values in lemminflect.getAllInflections(word, upos=upos).values():
+            forms.update(values)
+    return frozenset(forms)
+
+
+@lru_cache(maxsize=None)
+def participles(word: str) -> frozenset[str]:
+    return frozenset(lemminflect.getAllInflections(word, upos="VERB").get("VBN", ()))
+
+
+@dataclass(frozen=True)
+class Slot:
+    forms: frozenset[str] | None  # None for a gap
+    gap: int = 0
+    participles: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ActionRule:
+    id: str
+    code: str
+    pattern: str
+    slots: tuple[Slot, ...]
+    source: str
+    target: str
+    reciprocal: bool
+    requires_target: bool
+    priority: int
+    match_examples: tuple[str, ...]
+    no_match_examples: tuple[str, ...]
+    path: str
+    line: int | None
+
+
+def compile_pattern(item: Item, pattern: str) -> tuple[Slot, ...]:
+    slots: list[Slot] = []
+    for raw in pattern.split():
+        gap = _GAP_RE.match(raw)
+        if gap:
+            n = int(gap.group(1)) if gap.group(1) else GAP_DEFAULT
+            if not 0 < n <= GAP_MAX:
+                raise item.error("R006", f"gap {raw!r} must be *1..*{GAP_MAX}")
+            if not slots:
+                raise item.error("R006", "a pattern cannot start with a gap")
+            if slots[-1].forms is None:
+                raise item.error("R006", "two gaps in a row")
+            slots.append(Slot(None, n))
+            continue
+        forms: set[str] = set()
+        parts: set[str] = set()
+        for alt in raw.split("|"):
+            if not _WORD_RE.match(alt):
+                raise item.error("R006", f"bad word {alt!r} in pattern {pattern!r} (lower-case words, '=' for exact)")
+            if alt.startswith("="):
+                forms.add(alt[1:])
+            else:
+                forms |= inflections(alt)
+                parts |= participles(alt)
+        slots.append(Slot(frozenset(forms), 0, frozenset(parts)))
+    if not slots:
+        raise item.error("R006", "empty pattern")
+    if slots[-1].forms is None:
+        raise item.error("R006", "a pattern cannot end with a gap")
+    return tuple(slots)
+
+
+def _examples(item: Item, key: str) -> tuple[str, ...]:
+    ex = item.data.get("examples") or {}
+    if not isinstance(ex, dict):
+        raise item.error("R007", "examples must be a mapping with match / no_match lists")
+    values = ex.get(key) or []
+    if not isinstance(values, list):
+        raise item.error("R007", f"examples.{key} must be a list")
+    return tuple(values)
+
+
+_KEYS_REQUIRED = ("id", "code", "pattern")
+_KEYS_OPTIONAL = ("source", "target", "reciprocal", "requires_target", "priority", "note", "examples")
+
+
+def load_action_rules() -> list[ActionRule]:
+    book = cameo_codes()
+    items: list[Item] = []
+    for path in sorted((rules_dir() / "actions").glob("*.yaml")):
+        items.extend(read_yaml_items(path))
+    check_unique_ids(items)
+    rules = []
+    for it in items:
+        check_keys(it, _KEYS_REQUIRED, _KEYS_OPTIONAL)
+        d = it.data
+        if d["code"] not in book:
+            raise it.error("R005", f"unknown CAMEO code {d['code']!r}")
+        source, target = d.get("source", "left"), d.get("target", "right")
+        if source not in ROLE_SOURCES:
+            raise it.error("R007", f"source must be one of {ROLE_SOURCES}, not {source!r}")
+        if target not in ROLE_TARGETS:
+            raise it.error("R007", f"target must be one of {ROLE_TARGETS}, not {target!r}")
+        rules.append(
+            ActionRule(
+                id=d["id"], code=d["code"], pattern=d["pattern"], slots=compile_pattern(it, d["pattern"]),
+                source=source, target=target, reciprocal=as_bool(it, "reciprocal"),
+                requires_target=as_bool(it, "requires_target"), priority=as_int(it, "priority", 0) or 0,
+                match_examples=_examples(it, "match"), no_match_examples=_examples(it, "no_match"),
+                path=it.path, line=it.line,
+            )
+        )
+    return rules
+
+
+class ActionIndex:
+    """Rules indexed by the surface forms of their trigger slot."""
+
+    def __init__(self, rules: list[ActionRule], grammar: Grammar):
+        self.rules = rules
+        self.grammar = grammar
+        self.by_form: dict[str, list[ActionRule]] = {}
+        for r in rules:
+            for form in r.slots[0].forms or ():
+                self.by_form.setdefault(form, []).append(r)
+
+    def _match_from(self, rule: ActionRule, norms: list[str], i: int) -> list[int] | None:
+        boundaries = self.grammar.clause_boundaries
+        slots = rule.slots
+
+        def go(si: int, ti: int, acc: list[int]) -> list[int] | None:
+            if si == len(slots):
+                return acc
+            slot = slots[si]
+            if slot.forms is None:
+                nxt = slots[si + 1]
+                for skip in range(0, slot.gap + 1):
+                    t = ti + skip
+                    if t >= len(norms):
+                        return None
+                    if skip and norms[t - 1] in boundaries:
+                        return None
+                    if norms[t] in nxt.forms:
+                        found = go(si + 2, t + 1, acc + [t])
+                        if found is not None:
+                            return found
+                return None
+            if ti < len(norms) and norms[ti] in slot.forms:
+                return go(si + 1, ti + 1, acc + [ti])
+            return None
+
+        return go(1, i + 1, [i]) if len(slots) > 1 else [i]
+
+    def find(self, sentence: Sentence, discarded: bool = False) -> list[ActionMatch]:
+        if discarded:
+            return []
+        norms = [t.norm for t in sentence.tokens]
+        candidates: list[tuple[ActionRule, list[int]]] = []
+        for i, w in enumerate(norms):
+            for rule in self.by_form.get(w, ()):
+                got = self._match_from(rule, norms, i)
+                if got is not None:
+                    candidates.append((rule, got))
+        # longest (most slot tokens), then priority, then leftmost; no shared tokens
+        candidates.sort(key=lambda c: (-len(c[1]), -c[0].priority, c[1][0], c[0].id))
+        used: set[int] = set()
+        out = []
+        for rule, toks in candidates:
+            if used.intersection(toks):
+                continue
+            used.update(toks)
+            out.append(
+                ActionMatch(
+                    rule_id=rule.id, code=rule.code, start=toks[0], end=toks[-1] + 1, tokens=tuple(toks),
+                    source=rule.source, target=rule.target, reciprocal=rule.reciprocal,
+                    requires_target=rule.requires_target, passive=self._passive(rule, norms, toks[0]),
+                )
+            )
+        out.sort(key=lambda m: m.start)
+        return out
+
+    def _passive(self, rule: ActionRule, norms: list[str], i: int) -> bool:
+        """A participle trigger after a form of *be* (adverbs between allowed): roles swap."""
+        if norms[i] not in rule.slots[0].participles:
+            return False
+        for j in range(i - 1, max(-1, i - 4), -1):
+            if norms[j] in self.grammar.be_forms:
+                return True
+            if norms[j] in self.grammar.clause_boundaries or norms[j] in self.grammar.coordinators:
+                return False
+        return False

@@ -1,0 +1,111 @@
+"""Date coder: the date an event happened, from date expressions in the sentence resolved against
+the publication date (``rules/dates.yaml``). Explicit dates are parsed with dateparser."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import dateparser
+
+from ..records import DateFinding
+from ..rulebook import as_bool, as_int, check_keys, check_unique_ids, read_yaml, read_yaml_items, rules_dir
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+RESOLVERS = ("parse", "weekday", "offset", "month")
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december")
+
+
+@dataclass(frozen=True)
+class DateRule:
+    id: str
+    regex: re.Pattern
+    resolve: str
+    precision: int
+    parse_groups: tuple[str, ...]
+    strict: bool
+    days: int
+
+
+def load_date_rules() -> tuple[DateRule, ...]:
+    path = rules_dir() / "dates.yaml"
+    data, _ = read_yaml(path)
+    months = data["months"]
+    items = read_yaml_items(path, "rules")
+    check_unique_ids(items)
+    out = []
+    for it in items:
+        check_keys(it, ["id", "pattern", "resolve", "precision"], ["parse_groups", "strict", "days", "examples"])
+        if it.data["resolve"] not in RESOLVERS:
+            raise it.error("R007", f"resolve must be one of {RESOLVERS}")
+        try:
+            regex = re.compile(it.data["pattern"].replace("{months}", months), re.IGNORECASE)
+        except re.error as err:
+            raise it.error("R006", f"bad regular expression: {err}") from None
+        out.append(DateRule(it.data["id"], regex, it.data["resolve"], as_int(it, "precision"),
+                            tuple(it.data.get("parse_groups") or ()), as_bool(it, "strict"), as_int(it, "days", 0)))
+    return tuple(out)
+
+
+@lru_cache(maxsize=65536)
+def _parse(phrase: str, base: dt.date, has_year: bool) -> dt.date | None:
+    settings = {"RELATIVE_BASE": dt.datetime(base.year, base.month, base.day), "PREFER_DATES_FROM": "past",
+                "DATE_ORDER": "DMY", "REQUIRE_PARTS": ["day", "month"]}
+    try:
+        got = dateparser.parse(phrase, languages=["en"], settings=settings)
+    except (ValueError, OverflowError):
+        return None
+    if got is None:
+        return None
+    d = got.date()
+    if not has_year and d > base + dt.timedelta(days=1):
+        try:
+            d = d.replace(year=d.year - 1)
+        except ValueError:
+            return None
+    return d
+
+
+def _resolve(rule: DateRule, m: re.Match, base: dt.date) -> dt.date | None:
+    if rule.resolve == "offset":
+        return base + dt.timedelta(days=rule.days)
+    if rule.resolve == "weekday":
+        target = WEEKDAYS.index(m.group("w").lower())
+        back = (base.weekday() - target) % 7
+        if back == 0 and rule.strict:
+            back = 7
+        return base - dt.timedelta(days=back)
+    if rule.resolve == "month":
+        month = MONTHS.index(m.group("m").lower()) + 1
+        year = int(m.group("y")) if m.groupdict().get("y") else base.year - (1 if month > base.month else 0)
+        return dt.date(year, month, 1)
+    parts = [m.group(g) for g in rule.parse_groups if m.groupdict().get(g)]
+    has_year = bool(m.groupdict().get("y"))
+    return _parse(" ".join(p.rstrip(".") for p in parts), base, has_year)
+
+
+def find_date(sentence_text: str, publication_date: dt.date | None, rules: tuple[DateRule, ...]) -> DateFinding | None:
+    """The event date of a sentence: its leftmost resolvable date expression, else the publication
+    date (precision 2: news reports events of the past days), else None."""
+    if publication_date is None:
+        base = None
+    else:
+        base = publication_date
+    best: tuple[int, DateRule, re.Match] | None = None
+    for rule in rules:
+        m = rule.regex.search(sentence_text)
+        if m and (best is None or m.start() < best[0]):
+            best = (m.start(), rule, m)
+    if best is not None:
+        _, rule, m = best
+        if base is None and rule.resolve == "parse" and m.groupdict().get("y"):
+            base = dt.date(int(m.group("y")), 12, 31)
+        if base is not None:
+            d = _resolve(rule, m, base)
+            if d is not None:
+                return DateFinding(d, rule.precision, m.group(0).strip(), rule.id)
+    if publication_date is not None:
+        return DateFinding(publication_date, 2, None, None)
+    return None

@@ -1,0 +1,63 @@
+"""Fatalities coder: reported deaths in a sentence (``rules/fatalities.yaml``), lowest estimate,
+ACLED's conventions for vague counts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..rulebook import check_keys, check_unique_ids, read_yaml, read_yaml_items, rules_dir
+
+
+@dataclass(frozen=True)
+class FatalityRule:
+    id: str
+    regex: re.Pattern
+    count: int | None  # fixed count (vague or "no fatalities"), else the number in group n
+
+
+@dataclass(frozen=True)
+class FatalityRules:
+    rules: tuple[FatalityRule, ...]
+    number_words: dict[str, int]
+
+
+def load_fatality_rules() -> FatalityRules:
+    path = rules_dir() / "fatalities.yaml"
+    data, _ = read_yaml(path)
+    words = {k.lower(): int(v) for k, v in data["number_words"].items()}
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    number = rf"\d[\d,]*(?:\s*(?:-|–|to)\s*\d[\d,]*)?|(?:{alternatives})"
+    items = read_yaml_items(path, "rules")
+    check_unique_ids(items)
+    rules = []
+    for it in items:
+        check_keys(it, ["id", "pattern"], ["count", "examples"])
+        src = it.data["pattern"].replace("{q}", data["qualifiers"]).replace("{victims}", data["victims"])
+        src = src.replace("{n}", number)
+        try:
+            regex = re.compile(src, re.IGNORECASE)
+        except re.error as err:
+            raise it.error("R006", f"bad regular expression: {err}") from None
+        count = it.data.get("count")
+        rules.append(FatalityRule(it.data["id"], regex, int(count) if count is not None else None))
+    return FatalityRules(tuple(rules), words)
+
+
+def _number(text: str, words: dict[str, int]) -> int | None:
+    text = text.strip().lower()
+    first = re.split(r"\s*(?:-|–|to)\s*", text)[0].replace(",", "")
+    if first.isdigit():
+        return int(first)
+    return words.get(text)
+
+
+def find_fatalities(sentence_text: str, rules: FatalityRules) -> tuple[int, str] | None:
+    """(count, rule id) for the lowest death count reported in the sentence, or None."""
+    best: tuple[int, str] | None = None
+    for rule in rules.rules:
+        for m in rule.regex.finditer(sentence_text):
+            n = rule.count if rule.count is not None else _number(m.group("n"), rules.number_words)
+            if n is not None and (best is None or n < best[0]):
+                best = (n, rule.id)
+    return best

@@ -1,0 +1,83 @@
+"""Modality coder: asserted / negated / hypothetical / future / question for each action, from
+cue words in scope (``rules/modality.yaml``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..grammar import Grammar
+from ..records import ActionMatch, Sentence
+from ..rulebook import as_int, check_keys, check_unique_ids, read_yaml, read_yaml_items, rules_dir, RuleError
+from ..text import normalise_phrase
+
+MODALITIES = ("negated", "hypothetical", "future", "question")
+
+
+@dataclass(frozen=True)
+class ModalityRule:
+    id: str
+    modality: str
+    cues: tuple[tuple[str, ...], ...]
+    sentence_final: frozenset[str]
+
+
+@dataclass(frozen=True)
+class ModalityRules:
+    window_before: int
+    window_after: int
+    scope_breakers: frozenset[str]
+    rules: tuple[ModalityRule, ...]
+
+
+def load_modality_rules() -> ModalityRules:
+    path = rules_dir() / "modality.yaml"
+    data, _ = read_yaml(path)
+    for key in data:
+        if key not in ("window_before", "window_after", "scope_breakers", "categories"):
+            raise RuleError("R002", "rules/modality.yaml", None, f"unknown key '{key}'")
+    items = read_yaml_items(path, "categories")
+    check_unique_ids(items)
+    rules = []
+    for it in items:
+        check_keys(it, ["id", "modality"], ["cues", "sentence_final", "examples"])
+        if it.data["modality"] not in MODALITIES:
+            raise it.error("R007", f"modality must be one of {MODALITIES}")
+        cues = tuple(sorted({normalise_phrase(c) for c in it.data.get("cues") or []}, key=len, reverse=True))
+        rules.append(ModalityRule(it.data["id"], it.data["modality"], cues, frozenset(it.data.get("sentence_final") or [])))
+    order = {m: i for i, m in enumerate(MODALITIES)}
+    rules.sort(key=lambda r: order[r.modality])
+    return ModalityRules(int(data["window_before"]), int(data["window_after"]), frozenset(data["scope_breakers"]), tuple(rules))
+
+
+def _has_cue(norms: list[str], lo: int, hi: int, cues) -> bool:
+    for i in range(lo, hi):
+        for cue in cues:
+            if norms[i:i + len(cue)] == list(cue) and i + len(cue) <= hi:
+                return True
+    return False
+
+
+def modality(
+    action: ActionMatch, sentence: Sentence, rules: ModalityRules, grammar: Grammar, speech_verb: int | None = None
+) -> tuple[str, str | None]:
+    """(modality, rule id or None for asserted) of one action in its sentence. For actions whose
+    source is the speaker ("X warned that any attack would ..."), the scope is the speaker's verb
+    of saying: the warning is asserted even though its content is conditional."""
+    norms = [t.norm for t in sentence.tokens]
+    if action.source == "speaker" and speech_verb is not None:
+        action = ActionMatch(action.rule_id, action.code, speech_verb, speech_verb + 1, (speech_verb,), action.source,
+                             action.target, action.reciprocal, action.requires_target)
+    lo = action.start
+    while lo > 0 and action.start - lo < rules.window_before:
+        w = norms[lo - 1]
+        if w in grammar.clause_boundaries or w in rules.scope_breakers:
+            break
+        lo -= 1
+    hi = min(len(norms), action.end + (0 if action.source == "speaker" else rules.window_after))
+    after = next((j for j in range(action.end, hi) if norms[j] in grammar.clause_boundaries), hi)
+    for rule in rules.rules:
+        if rule.sentence_final and norms and norms[-1] in rule.sentence_final:
+            return rule.modality, rule.id
+        if _has_cue(norms, lo, action.start, rule.cues) or _has_cue(norms, action.end, after, rule.cues):
+            return rule.modality, rule.id
+    return "asserted", None

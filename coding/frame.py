@@ -1,0 +1,66 @@
+"""Records -> pandas DataFrames with the schema's columns and dtypes."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+
+from .assemble import build_events
+from .records import CodedDocument, Mention, Rejection
+from schemas.tables import columns
+
+_INT = {"sentence_index", "char_start", "char_end", "date_precision", "quad_class", "geo_precision", "fatalities",
+        "input_line", "n_sentences", "n_mentions", "n_asserted", "n_chars", "num_mentions", "num_articles", "num_sources"}
+_FLOAT = {"goldstein", "latitude", "longitude"}
+_DATE = {"event_date", "publication_date"}
+
+
+def _typed(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    cols = columns(table)
+    frame = frame.reindex(columns=cols)
+    for c in cols:
+        if c in _INT:
+            frame[c] = pd.array(frame[c].astype(object).where(frame[c].notna(), None).tolist(), dtype="Int64")
+        elif c in _FLOAT:
+            frame[c] = frame[c].astype("float64")
+        elif c in _DATE:
+            frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
+        else:
+            frame[c] = frame[c].astype(object).where(frame[c].notna(), None).astype("string")
+    return frame
+
+
+def mentions_frame(mentions: list[Mention]) -> pd.DataFrame:
+    rows = [m.__dict__ for m in mentions]
+    frame = pd.DataFrame(rows, columns=[f.name for f in dataclasses.fields(Mention)])
+    frame = frame.sort_values(["doc_id", "sentence_index", "char_start", "mention_id"], kind="mergesort")
+    return _typed(frame.reset_index(drop=True), "mentions")
+
+
+def events_frame(mentions: pd.DataFrame) -> pd.DataFrame:
+    return _typed(build_events(mentions), "events")
+
+
+def documents_frame(docs: list[CodedDocument | Rejection]) -> pd.DataFrame:
+    rows = []
+    for d in docs:
+        if isinstance(d, Rejection):
+            f = d.fields or {}
+            rows.append({"doc_id": d.doc_id, "input_file": d.input_file, "input_line": d.input_line,
+                         "status": "rejected", "reason": d.reason, "n_sentences": 0, "n_mentions": 0,
+                         "n_asserted": 0, "n_chars": 0, "text_sha256": None, "publication_date": None,
+                         "source": _s(f.get("source")), "url": _s(f.get("url")), "title": _s(f.get("title")),
+                         "language": _s(f.get("language"))})
+        else:
+            rows.append({"doc_id": d.doc_id, "input_file": d.input_file, "input_line": d.input_line,
+                         "status": d.status, "reason": d.reason, "n_sentences": d.n_sentences,
+                         "n_mentions": len(d.mentions), "n_asserted": sum(m.modality == "asserted" for m in d.mentions),
+                         "n_chars": d.n_chars, "text_sha256": d.text_sha256, "publication_date": d.publication_date,
+                         "source": d.source, "url": d.url, "title": d.title, "language": d.language})
+    frame = pd.DataFrame(rows, columns=columns("documents")).sort_values("doc_id", kind="mergesort")
+    return _typed(frame.reset_index(drop=True), "documents")
+
+
+def _s(v) -> str | None:
+    return None if v in (None, "") else str(v)

@@ -1,0 +1,32 @@
+"""Closed-class word lists (``rules/grammar.yaml``) shared by the coders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .rulebook import RuleError, read_yaml, rules_dir
+
+_KEYS = ("clause_boundaries", "coordinators", "determiners", "prepositions", "be_forms", "passive_agent", "speech_verbs")
+
+
+@dataclass(frozen=True)
+class Grammar:
+    clause_boundaries: frozenset[str]
+    coordinators: frozenset[str]
+    determiners: frozenset[str]
+    prepositions: frozenset[str]
+    be_forms: frozenset[str]
+    passive_agent: frozenset[str]
+    speech_verbs: frozenset[str]
+
+
+def load_grammar() -> Grammar:
+    path = rules_dir() / "grammar.yaml"
+    data, _ = read_yaml(path)
+    for key in data:
+        if key not in _KEYS:
+            raise RuleError("R002", "rules/grammar.yaml", None, f"unknown key '{key}'")
+    missing = [k for k in _KEYS if k not in data]
+    if missing:
+        raise RuleError("R003", "rules/grammar.yaml", None, f"missing keys: {', '.join(missing)}")
+    return Grammar(**{k: frozenset(data[k]) for k in _KEYS})

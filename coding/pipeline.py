@@ -1,0 +1,118 @@
+"""Code one document: text -> actors -> actions -> modality, roles, date, place, fatalities, ACLED
+-> mentions. The compiled rules travel in one frozen :class:`Coders` object."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from . import __version__
+from .assemble import make_mention
+from .coders.acled import AcledRules, load_acled_rules
+from .coders.actions import ActionIndex, load_action_rules
+from .coders.actor_lexicon import ActorLexicon, load_lexicon
+from .coders.actors import Memory, code_sentence
+from .coders.dates import DateRule, find_date, load_date_rules
+from .coders.discards import Discards, load_discards
+from .coders.fatalities import FatalityRules, find_fatalities, load_fatality_rules
+from .coders.modality import ModalityRules, load_modality_rules, modality
+from .coders.places import Gazetteer, PlaceRules, find_place, load_place_rules
+from .coders.roles import assign_roles
+from .grammar import Grammar, load_grammar
+from .records import CodedDocument, Document, Mention
+from .rulebook import fingerprint
+from .text import is_lowercase_document, sentences
+
+
+@dataclass(frozen=True)
+class Coders:
+    grammar: Grammar
+    lexicon: ActorLexicon
+    actions: ActionIndex
+    modality: ModalityRules
+    dates: tuple[DateRule, ...]
+    places: PlaceRules
+    gazetteer: Gazetteer
+    fatalities: FatalityRules
+    acled: AcledRules
+    discards: Discards
+    version: str
+    rules_sha256: str
+
+
+def load_coders() -> Coders:
+    """Read, validate and compile every rules file (raises RuleError on a bad rule)."""
+    grammar = load_grammar()
+    places = load_place_rules()
+    return Coders(
+        grammar=grammar,
+        lexicon=load_lexicon(),
+        actions=ActionIndex(load_action_rules(), grammar),
+        modality=load_modality_rules(),
+        dates=load_date_rules(),
+        places=places,
+        gazetteer=Gazetteer(places.min_population),
+        fatalities=load_fatality_rules(),
+        acled=load_acled_rules(),
+        discards=load_discards(),
+        version=__version__,
+        rules_sha256=fingerprint(),
+    )
+
+
+@dataclass(frozen=True)
+class SentenceTrace:
+    """What the coders saw in one sentence (for ``code --explain``)."""
+
+    index: int
+    text: str
+    tokens: tuple[str, ...]
+    actors: tuple
+    groups: tuple
+    actions: tuple
+    discard: str | None
+
+
+def code_document(doc: Document, coders: Coders, trace: list | None = None) -> CodedDocument:
+    text = doc.text
+    lower = is_lowercase_document(text)
+    sents = sentences(text)
+    memory = Memory()
+    on = doc.publication_date
+    per_sentence = []
+    countries: set[str] = set()
+    for s in sents:
+        sa, memory = code_sentence(s, coders.lexicon, coders.grammar, memory, on, lower)
+        per_sentence.append(sa)
+        countries.update(a.country for a in sa.actors if a.country)
+    doc_countries = frozenset(countries)
+    mentions: dict[str, Mention] = {}
+    for s, sa in zip(sents, per_sentence):
+        norms = [t.norm for t in s.tokens]
+        discard = coders.discards.match(norms)
+        actions = coders.actions.find(s, discarded=discard is not None)
+        if trace is not None:
+            trace.append(SentenceTrace(s.index, s.text, tuple(t.text for t in s.tokens), sa.actors, sa.groups,
+                                       tuple(actions), discard))
+        if not actions or not sa.groups:
+            continue
+        date = find_date(s.text, doc.publication_date, coders.dates)
+        place = find_place(s, coders.places, coders.gazetteer, doc_countries, lower)
+        deaths = find_fatalities(s.text, coders.fatalities)
+        taken: set[int] = set()
+        for action in actions:
+            pairs = assign_roles(action, sa, norms, coders.grammar, taken)
+            if not pairs:
+                continue
+            mode = modality(action, s, coders.modality, coders.grammar, sa.speech_verb)
+            for source, target in pairs:
+                m = make_mention(doc, s, action, source, target, mode, date, place, deaths, coders.acled,
+                                 (), coders.version)
+                mentions.setdefault(m.mention_id, m)
+    found = tuple(mentions.values())
+    return CodedDocument(
+        doc_id=doc.doc_id, input_file=doc.input_file, input_line=doc.input_line,
+        status="coded" if found else "no_events", reason=None, n_sentences=len(sents), n_chars=len(text),
+        text_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), publication_date=doc.publication_date,
+        source=doc.source, url=doc.url, title=doc.title, language=doc.language, mentions=found,
+    )

@@ -1,0 +1,8 @@
+"""Pandera schemas of the coded dataset (mentions, events, documents) and the standards' codebooks.
+
+This package imports nothing from ``coding``; ``coding`` imports it.
+"""
+
+SCHEMA_VERSION = "1.0.0"
+
+__all__ = ["SCHEMA_VERSION"]

@@ -1,0 +1,122 @@
+"""Validate a whole built dataset: each table against its model, then the keys between tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.errors as pa_errors
+
+from .tables import TABLES, columns
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed check: which table, column and check, on which row, with which value."""
+
+    table: str
+    check: str
+    column: str | None
+    index: object
+    value: object
+
+
+@dataclass
+class Report:
+    failures: list[Failure] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read one table from Parquet or CSV; CSV cells are read as strings and coerced by the schema."""
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    # The CSV writer neutralises spreadsheet formulas by prefixing a quote; undo for validation.
+    return frame.apply(lambda s: s.str.replace(r"^'(?=[=+\-@])", "", regex=True) if s.dtype == object else s)
+
+
+def find_tables(path: Path) -> dict[str, Path]:
+    """Tables of a dataset folder (Parquet preferred over CSV) or a single table file."""
+    if path.is_file():
+        name = path.stem
+        if name not in TABLES:
+            raise ValueError(f"{path}: not a dataset table (expected one of {', '.join(TABLES)})")
+        return {name: path}
+    found = {}
+    for name in TABLES:
+        for suffix in (".parquet", ".csv"):
+            candidate = path / f"{name}{suffix}"
+            if candidate.exists():
+                found[name] = candidate
+                break
+    return found
+
+
+def validate_frames(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], Report]:
+    """Validate each frame (lazily: every failure) and the foreign keys; return coerced frames."""
+    report = Report()
+    valid: dict[str, pd.DataFrame] = {}
+    for name, frame in frames.items():
+        report.rows[name] = len(frame)
+        try:
+            valid[name] = TABLES[name].validate(frame, lazy=True)
+        except pa_errors.SchemaErrors as err:
+            cases = err.failure_cases
+            for row in cases.itertuples(index=False):
+                report.failures.append(
+                    Failure(name, str(row.check), None if pd.isna(row.column) else str(row.column), row.index, row.failure_case)
+                )
+    if report.failures:
+        return valid, report
+    report.failures.extend(_foreign_keys(valid))
+    return valid, report
+
+
+def _foreign_keys(frames: dict[str, pd.DataFrame]) -> list[Failure]:
+    out: list[Failure] = []
+    mentions, events, documents = (frames.get(n) for n in ("mentions", "events", "documents"))
+    if mentions is not None and documents is not None:
+        bad = ~mentions["doc_id"].isin(documents["doc_id"])
+        out += [Failure("mentions", "doc_id_in_documents", "doc_id", i, v) for i, v in mentions.loc[bad, "doc_id"].items()]
+        counts = mentions.groupby("doc_id").size()
+        got = documents.set_index("doc_id")["n_mentions"]
+        expect = counts.reindex(got.index, fill_value=0)
+        for doc_id in got.index[got.astype("int64") != expect.astype("int64")]:
+            out.append(Failure("documents", "n_mentions_matches_mentions", "n_mentions", doc_id, int(got[doc_id])))
+    if mentions is not None and events is not None:
+        linked = mentions["event_id"].dropna()
+        bad = ~linked.isin(events["event_id"])
+        out += [Failure("mentions", "event_id_in_events", "event_id", i, v) for i, v in linked[bad].items()]
+        counts = linked.value_counts()
+        got = events.set_index("event_id")["num_mentions"]
+        expect = counts.reindex(got.index, fill_value=0)
+        for event_id in got.index[got.astype("int64") != expect.astype("int64")]:
+            out.append(Failure("events", "num_mentions_matches_mentions", "num_mentions", event_id, int(got[event_id])))
+    return out
+
+
+def validate_path(path: Path) -> Report:
+    """Validate a dataset folder or one table file; missing tables in a folder are failures."""
+    tables = find_tables(path)
+    report = Report()
+    if path.is_dir():
+        for name in TABLES:
+            if name not in tables:
+                report.failures.append(Failure(name, "table_present", None, None, f"no {name}.parquet or {name}.csv in {path}"))
+    frames = {}
+    for name, file in tables.items():
+        frame = read_table(file)
+        missing = [c for c in columns(name) if c not in frame.columns]
+        if missing:
+            report.failures.append(Failure(name, "column_present", ", ".join(missing), None, None))
+        frames[name] = frame
+    _, inner = validate_frames(frames)
+    report.failures.extend(inner.failures)
+    report.rows.update(inner.rows)
+    return report
