@@ -8,6 +8,7 @@ coded from two articles, in any order or on any machine, gets the same id.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 import pandas as pd
 
@@ -26,12 +27,24 @@ def event_key(date, actor_code, cameo_code, target_code, place: PlaceFinding | N
     return (date.isoformat() if date else None, actor_code, cameo_code, target_code) + where
 
 
+COUNTRY_FROM_PLACE = "infer.country_from_place"
+
+
+def _localise(actor: Actor | None, place: PlaceFinding | None) -> Actor | None:
+    """A role-only actor ("police", "military sites") takes the country of the event's place."""
+    if actor is None or place is None or actor.country is not None or actor.role is None or actor.code != actor.role:
+        return actor
+    return replace(actor, code=place.country + actor.role, country=place.country,
+                   rule_ids=actor.rule_ids + (COUNTRY_FROM_PLACE,))
+
+
 def make_mention(
     doc: Document, sentence: Sentence, action: ActionMatch, source: Actor, target: Actor | None,
     modality: tuple[str, str | None], date: DateFinding | None, place: PlaceFinding | None,
     fatalities: tuple[int, str] | None, acled: AcledRules, extra_rule_ids: tuple[str, ...], version: str,
 ) -> Mention:
     entry = cameo_codes()[action.code]
+    source, target = _localise(source, place), _localise(target, place)
     toks = sentence.tokens
     char_start, char_end = toks[action.start].start, toks[action.end - 1].end
     actor_type = acled.actor_type(source.role, source.acled_type)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from .rulebook import RuleError, read_yaml, rules_dir
 
-_KEYS = ("clause_boundaries", "coordinators", "determiners", "prepositions", "be_forms", "passive_agent", "speech_verbs")
+_KEYS = ("clause_boundaries", "coordinators", "determiners", "prepositions", "be_forms", "passive_agent", "speech_verbs", "quantifiers")
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,7 @@ class Grammar:
     be_forms: frozenset[str]
     passive_agent: frozenset[str]
     speech_verbs: frozenset[str]
+    quantifiers: frozenset[str]
 
 
 def load_grammar() -> Grammar:

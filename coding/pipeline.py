@@ -16,7 +16,7 @@ from .coders.dates import DateRule, find_date, load_date_rules
 from .coders.discards import Discards, load_discards
 from .coders.fatalities import FatalityRules, find_fatalities, load_fatality_rules
 from .coders.modality import ModalityRules, load_modality_rules, modality
-from .coders.places import Gazetteer, PlaceRules, find_place, load_place_rules
+from .coders.places import Gazetteer, PlaceRules, find_places, load_place_rules, place_for
 from .coders.roles import assign_roles
 from .grammar import Grammar, load_grammar
 from .records import CodedDocument, Document, Mention
@@ -97,7 +97,7 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
         if not actions or not sa.groups:
             continue
         date = find_date(s.text, doc.publication_date, coders.dates)
-        place = find_place(s, coders.places, coders.gazetteer, doc_countries, lower)
+        places = find_places(s, coders.places, coders.gazetteer, doc_countries, lower)
         deaths = find_fatalities(s.text, coders.fatalities)
         taken: set[int] = set()
         for action in actions:
@@ -105,6 +105,7 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
             if not pairs:
                 continue
             mode = modality(action, s, coders.modality, coders.grammar, sa.speech_verb)
+            place = place_for(places, action.start)
             for source, target in pairs:
                 m = make_mention(doc, s, action, source, target, mode, date, place, deaths, coders.acled,
                                  (), coders.version)

@@ -60,6 +60,7 @@ class Actor:
     end: int  # token index, exclusive
     rule_ids: tuple[str, ...]
     is_person: bool = False
+    modifier: bool = False  # a bare country adjective ("Indian" in "Indian and Pakistani troops")
 
 
 @dataclass(frozen=True)

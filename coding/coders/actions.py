@@ -37,6 +37,15 @@ def participles(word: str) -> frozenset[str]:
     return frozenset(lemminflect.getAllInflections(word, upos="VERB").get("VBN", ()))
 
 
+@lru_cache(maxsize=65536)
+def is_participle(form: str) -> bool:
+    """True if the form is the past participle of some verb (struck, attacked, shelled)."""
+    for lemma in lemminflect.getAllLemmas(form, upos="VERB").get("VERB", ()):
+        if form in participles(lemma):
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class Slot:
     forms: frozenset[str] | None  # None for a gap
@@ -204,7 +213,7 @@ class ActionIndex:
 
     def _passive(self, rule: ActionRule, norms: list[str], i: int) -> bool:
         """A participle trigger after a form of *be* (adverbs between allowed): roles swap."""
-        if norms[i] not in rule.slots[0].participles:
+        if norms[i] not in rule.slots[0].participles and not is_participle(norms[i]):
             return False
         for j in range(i - 1, max(-1, i - 4), -1):
             if norms[j] in self.grammar.be_forms:

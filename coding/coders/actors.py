@@ -23,9 +23,8 @@ _POSSESSIVE = ("'s", "'")
 class Memory:
     """What a document has named so far, for coreference."""
 
-    last_person: Actor | None = None
+    persons: tuple[Actor, ...] = ()  # most salient last
     last_pair: tuple[Actor, Actor] | None = None
-    recent_countries: tuple[str, ...] = ()
     last_speaker: Actor | None = None
 
 
@@ -129,6 +128,7 @@ def _resolve(compound: list[Piece], sentence: Sentence, on: dt.date | None) -> A
     return Actor(
         text=text, code=code, country=country, role=role, acled_type=acled, start=first, end=last,
         rule_ids=tuple(p.entry.rule_id for p in compound), is_person=PERSON in by_kind,
+        modifier=len(compound) == 1 and compound[0].entry.kind == ADJECTIVE,
     )
 
 
@@ -139,29 +139,51 @@ def _retext(actor: Actor, sentence: Sentence, piece: Piece) -> Actor:
 
 
 def _group(actors: list[Actor], sentence: Sentence, g: Grammar) -> list[ActorGroup]:
+    """Coordinated actors form one group: "Iran and Israel", "Tehran, Tel Aviv, and Washington",
+    "Israel-Iran". A list joined by commas alone is not coordination (apposition, clauses)."""
     norms = [t.norm for t in sentence.tokens]
     groups: list[list[Actor]] = []
+    conjoined: list[bool] = []
     for a in actors:
         if groups:
             prev = groups[-1][-1]
             between = norms[prev.end:a.start]
-            joined = between and all(w in g.coordinators or w in g.determiners or w == "-" for w in between) and (
-                any(w in g.coordinators for w in between) or between == ["-"]
-            )
-            if joined or prev.start == a.start:  # coordinated, or one phrase standing for two ("both sides")
-                groups[-1].append(a)
+            linking = bool(between) and all(w in g.coordinators or w in g.determiners or w == "-" for w in between)
+            if prev.start == a.start or (linking and any(w in g.coordinators or w == "-" for w in between)):
+                groups[-1].append(a)  # "both sides" stands for two actors at one place
+                conjoined[-1] = conjoined[-1] or prev.start == a.start or any(w != "," and w in g.coordinators or w == "-" for w in between)
                 continue
         groups.append([a])
+        conjoined.append(False)
+    split: list[list[Actor]] = []
+    for members, real in zip(groups, conjoined):
+        split.extend([members] if real or len(members) == 1 else [[m] for m in members])
     out = []
-    for members in groups:
+    for members in split:
         start, end = members[0].start, members[-1].end
         i = start - 1
         while i >= 0 and norms[i] in g.determiners:
             i -= 1
         prep = norms[i] if i >= 0 and norms[i] in g.prepositions else None
+        if prep == "of" and i >= 1 and (norms[i - 1] in g.quantifiers or norms[i - 1].isdigit()):
+            prep = None  # "thousands of protesters" is the subject
         possessive = end < len(norms) and norms[end] in _POSSESSIVE
-        out.append(ActorGroup(tuple(members), start, end, prep, possessive))
+        out.append(ActorGroup(_share_head(tuple(members)), start, end, prep, possessive))
     return out
+
+
+def _share_head(members: tuple[Actor, ...]) -> tuple[Actor, ...]:
+    """"Indian and Pakistani troops": the coordinated adjectives share the head noun's role."""
+    head = members[-1]
+    if len(members) < 2 or head.role is None or head.country is None or head.code != head.country + head.role:
+        return members
+    shared = tuple(
+        replace(m, code=m.country + head.role, role=head.role, acled_type=head.acled_type,
+                rule_ids=m.rule_ids + head.rule_ids[1:])
+        if m.modifier and m.country else m
+        for m in members[:-1]
+    )
+    return shared + (head,)
 
 
 def _speaker(groups: list[ActorGroup], sentence: Sentence, g: Grammar) -> tuple[ActorGroup | None, int | None]:
@@ -190,6 +212,24 @@ def _last_pair(groups: list[ActorGroup], before: int) -> tuple[Actor, Actor] | N
     return pair
 
 
+def _inside_quotes(sentence: Sentence, token_index: int) -> bool:
+    opened = 0
+    for t in sentence.tokens[:token_index]:
+        if t.text in ("“", "”", '"'):
+            opened += 1
+    return opened % 2 == 1
+
+
+def _as_known_person(actor: Actor, memory: Memory) -> Actor:
+    """A nominal ("the Russian leader") that matches a person named earlier stands for that person."""
+    if actor.is_person or actor.role is None:
+        return actor
+    for person in reversed(memory.persons):
+        if person.code == actor.code:
+            return replace(actor, is_person=True)
+    return actor
+
+
 def code_sentence(
     sentence: Sentence, lexicon: ActorLexicon, grammar: Grammar, memory: Memory, on: dt.date | None,
     lowercase_doc: bool,
@@ -197,42 +237,58 @@ def code_sentence(
     norms = [t.norm for t in sentence.tokens]
     originals = [t.text for t in sentence.tokens]
     pieces = lexicon.scan(norms, originals, lowercase_doc)
-    actors: list[Actor] = []
-    deferred: list[Piece] = []  # coreference that needs the sentence's groups (pairs, speaker)
+    named: list[Actor] = []
+    corefs: list[Piece] = []
     for compound in _compose(pieces, norms):
-        head = compound[0]
-        if head.entry.kind == COREF:
-            if head.entry.resolves == "last_person":
-                if memory.last_person is not None:
-                    actors.append(_retext(memory.last_person, sentence, head))
-            else:
-                deferred.append(head)
+        if compound[0].entry.kind == COREF:
+            corefs.append(compound[0])
             continue
         actor = _resolve(compound, sentence, on)
-        if actor is None:
-            continue
-        actors.append(actor)
-        if actor.is_person:
-            memory = replace(memory, last_person=actor)
-        if actor.country and actor.code == actor.country:
-            memory = replace(memory, recent_countries=(memory.recent_countries + (actor.country,))[-6:])
-    groups = _group(actors, sentence, grammar)
+        if actor is not None:
+            named.append(_as_known_person(actor, memory))
+    groups = _group(named, sentence, grammar)
     speaker, verb = _speaker(groups, sentence, grammar)
-    if deferred:
-        who = speaker.members[0] if speaker else memory.last_speaker
-        for piece in deferred:
-            if piece.entry.resolves == "speaker" and who is not None:
+    actors = list(named)
+    for piece in corefs:
+        how = piece.entry.resolves
+        if how == "last_person":
+            # most recent person before the pronoun (this sentence first, then the document's most
+            # salient); inside a quote, not the quote's own speaker ("I spoke to him," Trump said)
+            exclude = speaker.members[0].code if speaker is not None and _inside_quotes(sentence, piece.start) else None
+            here = [a for a in named if a.is_person and a.end <= piece.start]
+            for cand in list(reversed(here)) + list(reversed(memory.persons)):
+                if cand.code != exclude:
+                    actors.append(_retext(cand, sentence, piece))
+                    break
+        elif how == "speaker":
+            who = speaker.members[0] if speaker is not None else memory.last_speaker
+            if who is not None:
                 actors.append(_retext(who, sentence, piece))
-            elif piece.entry.resolves == "last_two_countries":
-                pair = _last_pair(groups, piece.start) or memory.last_pair
-                if pair is not None:
-                    actors.extend(_retext(a, sentence, piece) for a in pair)
+        elif how == "last_two_countries":
+            pair = _last_pair(groups, piece.start) or memory.last_pair
+            if pair is not None:
+                actors.extend(_retext(a, sentence, piece) for a in pair)
+    if corefs:
         actors.sort(key=lambda a: a.start)
         groups = _group(actors, sentence, grammar)
         speaker, verb = _speaker(groups, sentence, grammar)
-    pair = _last_pair(groups, len(norms))
+    memory = _remember(memory, groups, speaker, len(norms))
+    return SentenceActors(tuple(actors), tuple(groups), speaker, verb), memory
+
+
+def _remember(memory: Memory, groups: list[ActorGroup], speaker: ActorGroup | None, n_tokens: int) -> Memory:
+    """Persons named in the sentence become the most recent, its subject (first person outside a
+    prepositional phrase) the most salient of all; the last coordinated pair; the speaker."""
+    persons = [m for grp in groups for m in grp.members if m.is_person]
+    subject = next((m for grp in groups if grp.preposition is None and not grp.possessive
+                    for m in grp.members if m.is_person), None)
+    if subject is not None:
+        persons = [p for p in persons if p is not subject] + [subject]
+    seen = [p for p in memory.persons if all(p.code != q.code for q in persons)]
+    memory = replace(memory, persons=tuple(seen + persons)[-8:])
+    pair = _last_pair(groups, n_tokens)
     if pair is not None:
         memory = replace(memory, last_pair=pair)
     if speaker is not None:
         memory = replace(memory, last_speaker=speaker.members[0])
-    return SentenceActors(tuple(actors), tuple(groups), speaker, verb), memory
+    return memory

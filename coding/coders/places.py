@@ -90,11 +90,12 @@ def load_place_rules() -> PlaceRules:
     return PlaceRules(frozenset(data["skip"]), tuple(locs), int(data.get("min_population", 15000)))
 
 
-def find_place(
+def find_places(
     sentence: Sentence, rules: PlaceRules, gazetteer: Gazetteer, doc_countries: frozenset[str], lowercase_doc: bool
-) -> PlaceFinding | None:
-    """The first place after a locative preposition in the sentence."""
+) -> list[tuple[int, PlaceFinding]]:
+    """(token index, place) for every gazetteer place right after a locative preposition."""
     norms = [t.norm for t in sentence.tokens]
+    out = []
     i = 0
     while i < len(norms):
         hit = None
@@ -113,9 +114,30 @@ def find_place(
             n, cands = found
             first_tok = sentence.tokens[j]
             if lowercase_doc or first_tok.text[:1].isupper():
-                best = next((c for c in cands if c.country in doc_countries), cands[0])
+                best = _disambiguate(cands, doc_countries)
                 text = sentence.text[first_tok.start - sentence.start: sentence.tokens[j + n - 1].end - sentence.start]
                 precision = 3 if best.is_country else hit[1].precision
-                return PlaceFinding(text, best.country, best.admin1, best.latitude, best.longitude, precision, hit[1].id)
+                out.append((j, PlaceFinding(text, best.country, best.admin1, best.latitude, best.longitude, precision,
+                                            hit[1].id)))
+                i = j + n
+                continue
         i += 1
-    return None
+    return out
+
+
+def _disambiguate(cands: list[Candidate], doc_countries: frozenset[str]) -> Candidate:
+    """The largest candidate, unless one in a country the document names is at least a quarter its size
+    (Moscow, Russia over Moscow, Idaho; Geneva, Switzerland over Geneva, Illinois)."""
+    top = cands[0]
+    for c in cands:
+        if c.country in doc_countries and (c.is_country or c.population * 4 >= top.population):
+            return c
+    return top
+
+
+def place_for(places: list[tuple[int, PlaceFinding]], token: int) -> PlaceFinding | None:
+    """The place of an action at ``token``: the first named after it, else the last before it."""
+    after = [p for i, p in places if i >= token]
+    if after:
+        return after[0]
+    return places[-1][1] if places else None

@@ -16,13 +16,13 @@ def _boundary_between(norms: list[str], lo: int, hi: int, g: Grammar) -> bool:
 def _left_subject(groups, action: ActionMatch, norms, g: Grammar, taken: set[int]) -> ActorGroup | None:
     for idx in range(len(groups) - 1, -1, -1):
         grp = groups[idx]
-        if grp.end > action.start:
+        if grp.start >= action.start:
             continue
         if _boundary_between(norms, grp.end, action.start, g):
             return None
         if grp.preposition is not None:
             continue
-        if idx in taken:
+        if grp.start in taken:
             between = norms[grp.end:action.start]
             if any(w in g.coordinators for w in between) or len(between) > 2:
                 continue
@@ -31,13 +31,16 @@ def _left_subject(groups, action: ActionMatch, norms, g: Grammar, taken: set[int
 
 
 def _right(
-    groups, start: int, norms, g: Grammar, skip: set[int], prep: str | None = None, exclude: frozenset[str] = frozenset()
+    groups, start: int, norms, g: Grammar, skip: set[int], prep: str | None = None, exclude: frozenset[str] = frozenset(),
+    stop: int | None = None,
 ) -> ActorGroup | None:
     for idx, grp in enumerate(groups):
         if grp.start < start or idx in skip:
             continue
-        if exclude and all(m.code in exclude for m in grp.members):
-            continue  # the source's own side ("offered Moscow's help")
+        if stop is not None and grp.start > stop:
+            return None
+        if exclude and all(m.code in exclude or m.country in exclude and m.code == m.country for m in grp.members):
+            continue  # the source's own side ("offered Moscow's help", "Putin ... Russia's proposal")
         if _boundary_between(norms, start, grp.start, g):
             return None
         if prep is not None and grp.preposition != prep:
@@ -49,9 +52,13 @@ def _right(
 def assign_roles(
     action: ActionMatch, sa: SentenceActors, norms: list[str], g: Grammar, taken: set[int]
 ) -> list[tuple[Actor, Actor | None]]:
-    """(source, target) pairs for one action; ``taken`` holds indices of groups already used as
-    targets in the sentence (they are not subjects of a later verb) and is updated."""
-    groups = list(sa.groups)
+    """(source, target) pairs for one action. ``taken`` holds the start tokens of groups already
+    used as targets in the sentence (they are not subjects of a later verb) and is updated."""
+    # a bare agent inside the pattern is part of the action ("recalled its ambassador"); a
+    # qualified one is an actor ("Israeli warplanes struck", "expelled the Lebanese ambassador")
+    inside = set(action.tokens)
+    groups = [grp for grp in sa.groups if not (inside.intersection(range(grp.start, grp.end))
+                                               and all(m.country is None for m in grp.members))]
     index = {id(grp): i for i, grp in enumerate(groups)}
     speaker_idx = index.get(id(sa.speaker)) if sa.speaker is not None else None
     source = target = None
@@ -68,17 +75,22 @@ def assign_roles(
         skip = {index[id(source)]} if source is not None else set()
         if speaker_idx is not None and action.source != "speaker":
             skip.add(speaker_idx)
-        own = frozenset(m.code for m in source.members) if source is not None else frozenset()
+        own = frozenset(c for m in source.members for c in (m.code, m.country) if c) if source is not None else frozenset()
+        # the object of an action ends where another speaker's clause starts ("..., with X stating that")
+        stop = next((k for k in range(action.end, len(norms)) if norms[k] in g.speech_verbs), None)
         if action.target == "right":
-            target = _right(groups, action.start + 1, norms, g, skip, exclude=own)
+            target = _right(groups, action.start + 1, norms, g, skip, exclude=own, stop=stop)
         elif action.target == "left":
             lo = source.end if source is not None and source.end <= action.start else 0
             target = next((grp for grp in reversed(groups) if lo <= grp.start and grp.end <= action.start
                            and index[id(grp)] not in skip), None)
     if source is None:
         return []
+    if action.reciprocal and len(source.members) >= 2:
+        sources = source.members  # "Iran and Israel traded blows": each on the other
+        return [(a, b) for a in sources for b in sources if a.code != b.code]
     if target is not None:
-        taken.add(index[id(target)])
+        taken.add(target.start)
     sources = source.members
     if target is None:
         if action.reciprocal and len(sources) >= 2:

@@ -1,0 +1,73 @@
+"""Actor coder, table-driven: compounds, metonyms, dated roles, agents, coreference, coordination."""
+
+import datetime as dt
+
+import pytest
+
+from coding.coders.actors import Memory, code_sentence
+from coding.text import sentences
+
+PUB = dt.date(2025, 6, 19)
+
+
+def actors_of(coders, text: str, on=PUB):
+    memory = Memory()
+    out = []
+    for s in sentences(text):
+        sa, memory = code_sentence(s, coders.lexicon, coders.grammar, memory, on, False)
+        out.append([(a.text, a.code) for a in sa.actors])
+    return out
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Russian President Vladimir Putin spoke.", [("Russian President Vladimir Putin", "RUSGOV")]),
+        ("Kenyan police moved in.", [("Kenyan police", "KENCOP")]),
+        ("Tehran has vowed to respond.", [("Tehran", "IRNGOV")]),
+        ("The Russian leader spoke.", [("Russian leader", "RUSGOV")]),
+        ("Iran's Supreme Leader Ayatollah Ali Khamenei spoke.", [("Iran’s Supreme Leader Ayatollah Ali Khamenei", "IRNGOV")]),
+        ("Israeli troops advanced.", [("Israeli troops", "ISRMIL")]),
+        ("The police arrived.", [("police", "COP")]),
+    ],
+)
+def test_compound_actors(coders, text, expected):
+    got = actors_of(coders, text.replace("Iran's", "Iran’s"))[0]
+    assert got == expected
+
+
+def test_person_role_depends_on_date(coders):
+    assert actors_of(coders, "Trump spoke.", dt.date(2025, 6, 19))[0] == [("Trump", "USAGOV")]
+    assert actors_of(coders, "Trump spoke.", dt.date(2022, 6, 19))[0] == [("Trump", "USA")]
+
+
+def test_pronoun_resolves_to_last_named_person(coders):
+    got = actors_of(coders, "Vladimir Putin arrived in Minsk. He met the press.")
+    assert got[1] == [("He", "RUSGOV")]
+
+
+def test_plural_nominal_resolves_to_last_pair(coders):
+    got = actors_of(coders, "The Israel-Iran war continued. Both sides traded fire.")
+    assert got[1] == [("Both sides", "ISR"), ("Both sides", "IRN")]
+
+
+def test_coordinated_group(coders):
+    from coding.coders.actors import Memory, code_sentence
+
+    (s,) = sentences("He shared ideas with Tehran, Tel Aviv, and Washington.")
+    sa, _ = code_sentence(s, coders.lexicon, coders.grammar, Memory(), PUB, False)
+    groups = [[m.code for m in g.members] for g in sa.groups]
+    assert ["IRNGOV", "ISRGOV", "USAGOV"] in groups
+    grp = next(g for g in sa.groups if len(g.members) == 3)
+    assert grp.preposition == "with"
+
+
+def test_lowercase_text_still_matches(coders):
+    memory = Memory()
+    (s,) = sentences("kenyan police arrested protesters")
+    sa, _ = code_sentence(s, coders.lexicon, coders.grammar, memory, PUB, True)
+    assert [a.code for a in sa.actors][0] == "KENCOP"
+
+
+def test_us_pronoun_is_not_the_united_states(coders):
+    assert actors_of(coders, "Let us go.")[0] == []
