@@ -76,7 +76,7 @@ class SentenceTrace:
 def code_document(doc: Document, coders: Coders, trace: list | None = None) -> CodedDocument:
     text = doc.text
     lower = is_lowercase_document(text)
-    sents = sentences(text)
+    sents = sentences(text, lower)
     memory = Memory()
     on = doc.publication_date
     per_sentence = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,9 @@ class Rejection:
     fields: dict = field(default_factory=dict, hash=False, compare=False)
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """A token (a named tuple: immutable and cheap to create, half a million per corpus)."""
+
     text: str  # as written
     norm: str  # lower-cased, quotes normalised
     start: int  # offset in the document text

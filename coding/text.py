@@ -97,16 +97,20 @@ def tokenize(text: str, offset: int = 0) -> tuple[Token, ...]:
     )
 
 
+_LETTER_RE = re.compile(r"[^\W\d_]")
+_CAPITAL_RE = re.compile(r"[A-Z]")
+
+
 def is_lowercase_document(text: str) -> bool:
     """True for texts with (almost) no capitals, e.g. corpora lower-cased by their authors."""
-    letters = sum(1 for ch in text[:5000] if ch.isalpha())
-    upper = sum(1 for ch in text[:5000] if ch.isupper())
-    return letters > 20 and upper / letters < 0.002
+    sample = text[:5000]
+    letters = len(_LETTER_RE.findall(sample))
+    return letters > 20 and len(_CAPITAL_RE.findall(sample)) / letters < 0.002
 
 
-def sentences(text: str) -> list[Sentence]:
+def sentences(text: str, lowercase_doc: bool | None = None) -> list[Sentence]:
     """Split and tokenize a document."""
-    lower = is_lowercase_document(text)
+    lower = is_lowercase_document(text) if lowercase_doc is None else lowercase_doc
     out = []
     for i, (s, e) in enumerate(split_sentences(text, lowercase_doc=lower)):
         chunk = text[s:e]

@@ -17,7 +17,7 @@ MODALITIES = ("negated", "hypothetical", "future", "question")
 class ModalityRule:
     id: str
     modality: str
-    cues: tuple[tuple[str, ...], ...]
+    cues: dict[str, tuple[tuple[str, ...], ...]]  # first word -> cues, longest first
     sentence_final: frozenset[str]
 
 
@@ -42,17 +42,20 @@ def load_modality_rules() -> ModalityRules:
         check_keys(it, ["id", "modality"], ["cues", "sentence_final", "examples"])
         if it.data["modality"] not in MODALITIES:
             raise it.error("R007", f"modality must be one of {MODALITIES}")
-        cues = tuple(sorted({normalise_phrase(c) for c in it.data.get("cues") or []}, key=len, reverse=True))
+        cues: dict[str, list] = {}
+        for cue in sorted({normalise_phrase(c) for c in it.data.get("cues") or []}, key=len, reverse=True):
+            cues.setdefault(cue[0], []).append(cue)
+        cues = {k: tuple(v) for k, v in cues.items()}
         rules.append(ModalityRule(it.data["id"], it.data["modality"], cues, frozenset(it.data.get("sentence_final") or [])))
     order = {m: i for i, m in enumerate(MODALITIES)}
     rules.sort(key=lambda r: order[r.modality])
     return ModalityRules(int(data["window_before"]), int(data["window_after"]), frozenset(data["scope_breakers"]), tuple(rules))
 
 
-def _has_cue(norms: list[str], lo: int, hi: int, cues) -> bool:
+def _has_cue(norms: list[str], lo: int, hi: int, cues: dict[str, tuple[tuple[str, ...], ...]]) -> bool:
     for i in range(lo, hi):
-        for cue in cues:
-            if norms[i:i + len(cue)] == list(cue) and i + len(cue) <= hi:
+        for cue in cues.get(norms[i], ()):
+            if len(cue) == 1 or (i + len(cue) <= hi and tuple(norms[i:i + len(cue)]) == cue):
                 return True
     return False
 

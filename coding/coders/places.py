@@ -71,7 +71,7 @@ class Gazetteer:
 @dataclass(frozen=True)
 class PlaceRules:
     skip: frozenset[str]
-    locatives: tuple[tuple[tuple[str, ...], Locative], ...]
+    locatives: dict[str, tuple[tuple[tuple[str, ...], Locative], ...]]  # first word -> longest first
     min_population: int
 
 
@@ -87,7 +87,11 @@ def load_place_rules() -> PlaceRules:
         for w in loc.words:
             locs.append((normalise_phrase(w), loc))
     locs.sort(key=lambda x: -len(x[0]))
-    return PlaceRules(frozenset(data["skip"]), tuple(locs), int(data.get("min_population", 15000)))
+    by_first: dict[str, list] = {}
+    for words, loc in locs:
+        by_first.setdefault(words[0], []).append((words, loc))
+    return PlaceRules(frozenset(data["skip"]), {k: tuple(v) for k, v in by_first.items()},
+                      int(data.get("min_population", 15000)))
 
 
 def find_places(
@@ -99,8 +103,8 @@ def find_places(
     i = 0
     while i < len(norms):
         hit = None
-        for words, loc in rules.locatives:
-            if norms[i:i + len(words)] == list(words):
+        for words, loc in rules.locatives.get(norms[i], ()):
+            if len(words) == 1 or tuple(norms[i:i + len(words)]) == words:
                 hit = (words, loc)
                 break
         if hit is None:
