@@ -105,7 +105,7 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
             if not pairs:
                 continue
             mode = modality(action, s, coders.modality, coders.grammar, sa.speech_verb)
-            place = place_for(places, action.start)
+            place = place_for(places, action.start, norms)
             for source, target in pairs:
                 m = make_mention(doc, s, action, source, target, mode, date, place, deaths, coders.acled,
                                  (), coders.version)

@@ -139,9 +139,21 @@ def _disambiguate(cands: list[Candidate], doc_countries: frozenset[str]) -> Cand
     return top
 
 
-def place_for(places: list[tuple[int, PlaceFinding]], token: int) -> PlaceFinding | None:
-    """The place of an action at ``token``: the first named after it, else the last before it."""
+_CLAUSE_JOINERS = frozenset({"and", "but", "while", "whereas", "although"})
+
+
+def place_for(places: list[tuple[int, PlaceFinding]], token: int, norms: list[str]) -> PlaceFinding | None:
+    """The place of an action at ``token``: the first named after it, else the last before it in
+    the same clause ("While Europe meets in Geneva, and Iran and Israel trade blows": not Geneva)."""
     after = [p for i, p in places if i >= token]
     if after:
         return after[0]
-    return places[-1][1] if places else None
+    before = [(i, p) for i, p in places if i < token]
+    if not before:
+        return None
+    i, p = before[-1]
+    between = norms[i:token]
+    for k in range(len(between) - 1):
+        if between[k] in (",", ";") and between[k + 1] in _CLAUSE_JOINERS:
+            return None
+    return p
