@@ -16,6 +16,7 @@ from ..records import Actor, ActorGroup, Sentence
 from .actor_lexicon import ADJECTIVE, AGENT, COREF, COUNTRY, DEMONYM, METONYM, ORG, PERSON, ActorLexicon, Entry, Piece
 
 _COUNTRYISH = (COUNTRY, ADJECTIVE, DEMONYM, METONYM)
+_NAMES = (COUNTRY, METONYM, PERSON, ORG)  # "Rapid Support Forces" is a name, not a "support" action
 _POSSESSIVE = ("'s", "'")
 
 
@@ -34,6 +35,7 @@ class SentenceActors:
     groups: tuple[ActorGroup, ...]
     speaker: ActorGroup | None
     speech_verb: int | None  # token index of the speaker's verb of saying
+    name_tokens: frozenset[int] = frozenset()  # tokens inside proper names (no action trigger there)
 
 
 def person_code(entry: Entry, on: dt.date | None) -> tuple[str | None, str | None, str | None]:
@@ -273,7 +275,8 @@ def code_sentence(
         groups = _group(actors, sentence, grammar)
         speaker, verb = _speaker(groups, sentence, grammar)
     memory = _remember(memory, groups, speaker, len(norms))
-    return SentenceActors(tuple(actors), tuple(groups), speaker, verb), memory
+    names = frozenset(i for p in pieces if p.entry.kind in _NAMES for i in range(p.start, p.end))
+    return SentenceActors(tuple(actors), tuple(groups), speaker, verb, names), memory
 
 
 def _remember(memory: Memory, groups: list[ActorGroup], speaker: ActorGroup | None, n_tokens: int) -> Memory:
