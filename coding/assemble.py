@@ -28,23 +28,30 @@ def event_key(date, actor_code, cameo_code, target_code, place: PlaceFinding | N
 
 
 COUNTRY_FROM_PLACE = "infer.country_from_place"
+COUNTRY_FROM_DOCUMENT = "infer.country_from_document"
 
 
-def _localise(actor: Actor | None, place: PlaceFinding | None) -> Actor | None:
-    """A role-only actor ("police", "military sites") takes the country of the event's place."""
-    if actor is None or place is None or actor.country is not None or actor.role is None or actor.code != actor.role:
+def _localise(actor: Actor | None, place: PlaceFinding | None, doc_country: str | None) -> Actor | None:
+    """A role-only actor ("police", "military sites") takes the country of the event's place, else
+    the country the document is about (see ``pipeline.dominant_country``)."""
+    if actor is None or actor.country is not None or actor.role is None or actor.code != actor.role:
         return actor
-    return replace(actor, code=place.country + actor.role, country=place.country,
-                   rule_ids=actor.rule_ids + (COUNTRY_FROM_PLACE,))
+    if place is not None:
+        country, rule = place.country, COUNTRY_FROM_PLACE
+    elif doc_country is not None:
+        country, rule = doc_country, COUNTRY_FROM_DOCUMENT
+    else:
+        return actor
+    return replace(actor, code=country + actor.role, country=country, rule_ids=actor.rule_ids + (rule,))
 
 
 def make_mention(
     doc: Document, sentence: Sentence, action: ActionMatch, source: Actor, target: Actor | None,
     modality: tuple[str, str | None], date: DateFinding | None, place: PlaceFinding | None,
-    fatalities: tuple[int, str] | None, acled: AcledRules, extra_rule_ids: tuple[str, ...], version: str,
+    fatalities: tuple[int, str] | None, acled: AcledRules, doc_country: str | None, version: str,
 ) -> Mention:
     entry = cameo_codes()[action.code]
-    source, target = _localise(source, place), _localise(target, place)
+    source, target = _localise(source, place, doc_country), _localise(target, place, doc_country)
     toks = sentence.tokens
     char_start, char_end = toks[action.start].start, toks[action.end - 1].end
     actor_type = acled.actor_type(source.role, source.acled_type)
@@ -57,7 +64,7 @@ def make_mention(
     if target is not None:
         rule_ids += target.rule_ids
     for rid in (mode_rule, date.rule_id if date else None, place.rule_id if place else None,
-                deaths[1] if deaths else None, ac.id if ac else None, *extra_rule_ids):
+                deaths[1] if deaths else None, ac.id if ac else None):
         if rid:
             rule_ids.append(rid)
     rule_ids = list(dict.fromkeys(rule_ids))

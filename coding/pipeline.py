@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass
 
 from . import __version__
@@ -16,7 +17,7 @@ from .coders.dates import DateRule, find_date, load_date_rules
 from .coders.discards import Discards, load_discards
 from .coders.fatalities import FatalityRules, find_fatalities, load_fatality_rules
 from .coders.modality import ModalityRules, load_modality_rules, modality
-from .coders.places import Gazetteer, PlaceRules, find_places, load_place_rules, place_for
+from .coders.places import Gazetteer, PlaceRules, find_dateline, find_places, load_place_rules, place_for
 from .coders.roles import assign_roles
 from .grammar import Grammar, load_grammar
 from .records import CodedDocument, Document, Mention
@@ -73,6 +74,16 @@ class SentenceTrace:
     discard: str | None
 
 
+def dominant_country(counts: Counter[str]) -> str | None:
+    """The country a document is about: named at least twice and in at least half of all country
+    mentions. Role-only actors ("police", "the government") default to it."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    country, n = max(sorted(counts.items()), key=lambda kv: kv[1])
+    return country if n >= 2 and 2 * n >= total else None
+
+
 def code_document(doc: Document, coders: Coders, trace: list | None = None) -> CodedDocument:
     text = doc.text
     lower = is_lowercase_document(text)
@@ -80,14 +91,20 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
     memory = Memory()
     on = doc.publication_date
     per_sentence = []
-    countries: set[str] = set()
+    countries: Counter[str] = Counter()
     for s in sents:
         sa, memory = code_sentence(s, coders.lexicon, coders.grammar, memory, on, lower)
         per_sentence.append(sa)
         countries.update(a.country for a in sa.actors if a.country)
     doc_countries = frozenset(countries)
+    places_by_sentence = [find_places(s, coders.places, coders.gazetteer, doc_countries, lower) for s in sents]
+    countries.update(p.country for found in places_by_sentence for _, p in found)
+    dateline = find_dateline(sents, coders.gazetteer, doc_countries)
+    if dateline is not None:
+        countries[dateline.country] += 2
+    doc_country = dominant_country(countries)
     mentions: dict[str, Mention] = {}
-    for s, sa in zip(sents, per_sentence):
+    for s, sa, places in zip(sents, per_sentence, places_by_sentence):
         norms = [t.norm for t in s.tokens]
         discard = coders.discards.match(norms)
         actions = [a for a in coders.actions.find(s, discarded=discard is not None) if a.start not in sa.name_tokens]
@@ -97,7 +114,6 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
         if not actions or not sa.groups:
             continue
         date = find_date(s.text, doc.publication_date, coders.dates)
-        places = find_places(s, coders.places, coders.gazetteer, doc_countries, lower)
         deaths = find_fatalities(s.text, coders.fatalities)
         taken: set[int] = set()
         for action in actions:
@@ -108,7 +124,7 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
             place = place_for(places, action.start, norms)
             for source, target in pairs:
                 m = make_mention(doc, s, action, source, target, mode, date, place, deaths, coders.acled,
-                                 (), coders.version)
+                                 doc_country, coders.version)
                 mentions.setdefault(m.mention_id, m)
     found = tuple(mentions.values())
     return CodedDocument(

