@@ -26,10 +26,16 @@ validate: $(STAMP) ## Validate output/ against the schemas
 test: $(STAMP) ## Run the tests
 	$(PY) -m pytest
 
+GOLD := $(wildcard ../shared/gold/*.jsonl)
+
+evaluate: $(STAMP) ## Score the coder on every gold set in ../shared/gold/ (skips when absent)
+	@if [ -z "$(GOLD)" ]; then echo "evaluate: ../shared/gold/ not found, nothing to evaluate (skipped)"; \
+	else $(PY) -m coding evaluate $(GOLD) --out evaluation; fi
+
 docs: $(STAMP) ## Print the column reference generated from the schemas
 	$(PY) -m coding schema-docs
 
 clean: ## Remove build products (output/, caches)
-	rm -rf output .pytest_cache .hypothesis
+	rm -rf output evaluation .pytest_cache .hypothesis
 
-.PHONY: help venv build-dataset validate test docs clean
+.PHONY: help venv build-dataset validate test evaluate docs clean

@@ -138,6 +138,63 @@ def validate(path: Path) -> None:
     click.echo(f"{path}: valid ({rows} rows)")
 
 
+_SCORE_LABELS = {
+    "acled_notes": [("event_type", "event type"), ("sub_event_type", "sub-event type"), ("event_date", "event date"),
+                    ("fatalities", "fatalities"), ("country", "country"), ("location", "location (25 km / name)"),
+                    ("actor1_type", "actor 1 type"), ("event_type_macro_f1", "event type macro-F1")],
+    "cameo_manual": [("root", "root (top)"), ("root_any", "root (any)"), ("base_any", "3-digit base (any)"),
+                     ("code_any", "exact code (any)")],
+    "plover": [("source_country", "source country"), ("target_country", "target country"), ("dyad_any", "dyad (any)")],
+    "five_class": [("class", "class"), ("class_macro_f1", "class macro-F1"), ("source_span", "source span"),
+                   ("target_span", "target span")],
+}
+
+
+@main.command()
+@click.argument("gold_files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=Path("evaluation"), show_default=True,
+              help="Folder for scorecard.json, confusion_*.csv and errors.csv.")
+@click.option("--errors", "per_field", type=click.IntRange(0), default=25, show_default=True,
+              help="Misses listed per field in errors.csv.")
+def evaluate(gold_files: tuple[Path, ...], out: Path, per_field: int) -> None:
+    """Score the coder against human-coded gold sets (JSONL with a 'gold' object per line)."""
+    import subprocess
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from .evaluation.gold import GoldError, read_gold
+    from .evaluation.report import evaluate_set, write_reports
+
+    try:
+        sets = [read_gold(p) for p in gold_files]
+    except GoldError as err:
+        raise click.ClickException(str(err)) from None
+    coders = _coders()
+    results = [evaluate_set(g, coders) for g in sets]
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                check=True, cwd=Path(__file__).parent).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = None
+    provenance = {"date": dt.date.today().isoformat(), "commit": commit, "coder_version": __version__,
+                  "rules_sha256": coders.rules_sha256,
+                  "command": "python -m coding evaluate " + " ".join(str(p) for p in gold_files)}
+    write_reports(results, out, per_field, provenance)
+    console = Console()
+    for r in results:
+        table = Table(title=f"{r.gold.name} ({r.gold.kind}, {r.scores['documents']} documents)")
+        table.add_column("metric")
+        table.add_column("score", justify="right")
+        table.add_column("n", justify="right")
+        table.add_row("coverage", f"{r.scores['coverage']:.3f}", str(r.scores["documents"]))
+        for key, label in _SCORE_LABELS[r.gold.kind]:
+            value = r.scores.get(key)
+            table.add_row(label, "-" if value is None else f"{value:.3f}", str(r.scores.get(f"{key}_n", "")))
+        console.print(table)
+    click.echo(f"wrote {out / 'scorecard.json'}, {out / 'errors.csv'} and confusion matrices")
+
+
 @main.command("schema-docs")
 def schema_docs() -> None:
     """Print the data dictionary (Markdown) generated from the schema's field descriptions."""

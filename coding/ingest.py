@@ -67,7 +67,7 @@ def _opt(value) -> str | None:
     return s or None
 
 
-def _document(fields: dict, default_id: str, file: str, line: int | None) -> Document | Rejection:
+def document_from_fields(fields: dict, default_id: str, file: str, line: int | None) -> Document | Rejection:
     doc_id = _opt(fields.get("doc_id")) or default_id
     text = fields.get("text")
     if not isinstance(text, str):
@@ -98,7 +98,7 @@ def _article(path: Path) -> Iterator[Document | Rejection]:
     if text is None:
         yield Rejection(_opt(fields.get("doc_id")) or path.stem, str(path), None, "not UTF-8 text", fields)
         return
-    yield _document({**fields, "text": text}, path.stem, str(path), None)
+    yield document_from_fields({**fields, "text": text}, path.stem, str(path), None)
 
 
 def _jsonl(path: Path) -> Iterator[Document | Rejection]:
@@ -119,7 +119,7 @@ def _jsonl(path: Path) -> Iterator[Document | Rejection]:
             if not isinstance(fields, dict):
                 yield Rejection(default_id, str(path), n, "JSON line is not an object")
                 continue
-            yield _document(fields, default_id, str(path), n)
+            yield document_from_fields(fields, default_id, str(path), n)
 
 
 def _csv(path: Path) -> Iterator[Document | Rejection]:
@@ -131,7 +131,7 @@ def _csv(path: Path) -> Iterator[Document | Rejection]:
         raise IngestError(f"{path}:1: CSV has no 'text' column (columns: {', '.join(reader.fieldnames or [])})")
     for row in reader:
         n = reader.line_num
-        yield _document(row, f"{path.stem}:{n}", str(path), n)
+        yield document_from_fields(row, f"{path.stem}:{n}", str(path), n)
 
 
 def read_inputs(paths: list[Path]) -> Iterator[Document | Rejection]:
