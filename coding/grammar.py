@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from .rulebook import RuleError, read_yaml, rules_dir
 
-_KEYS = ("clause_boundaries", "coordinators", "determiners", "prepositions", "be_forms", "passive_agent", "speech_verbs", "quantifiers")
+_KEYS = ("clause_boundaries", "coordinators", "determiners", "prepositions", "be_forms", "passive_agent", "speech_verbs", "quantifiers", "object_taking_roots")
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,7 @@ class Grammar:
     passive_agent: frozenset[str]
     speech_verbs: frozenset[str]
     quantifiers: frozenset[str]
+    object_taking_roots: frozenset[str]
 
 
 def load_grammar() -> Grammar:

@@ -120,7 +120,7 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
         date = find_date(s.text, doc.publication_date, coders.dates)
         deaths = find_fatalities(s.text, coders.fatalities)
         taken: set[int] = set()
-        triggers = tuple(a.start for a in actions)
+        triggers = tuple((a.start, a.code) for a in actions)
         for action in actions:
             pairs = assign_roles(action, sa, norms, coders.grammar, taken, triggers)
             if not pairs:

@@ -17,12 +17,13 @@ _NOMINAL_DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "th
 
 
 def _left_subject(
-    groups, action: ActionMatch, norms, g: Grammar, taken: set[int], triggers: tuple[int, ...] = ()
+    groups, action: ActionMatch, norms, g: Grammar, taken: set[int], triggers: tuple[tuple[int, str], ...] = ()
 ) -> ActorGroup | None:
-    # a noun trigger after a determiner ("condemned the attack") is the object of the verb before
-    # it: its agent is not found across that verb
+    # a noun trigger after a determiner ("condemned the attack") is the object of a commenting verb
+    # before it: its agent is not found across that verb
     nominal = action.start > 0 and norms[action.start - 1] in _NOMINAL_DETERMINERS
-    barrier = max((t for t in triggers if t < action.start), default=-1) if nominal else -1
+    barrier = max((t for t, code in triggers if t < action.start and code[:2] in g.object_taking_roots),
+                  default=-1) if nominal else -1
     for idx in range(len(groups) - 1, -1, -1):
         grp = groups[idx]
         if grp.start >= action.start:
@@ -62,11 +63,11 @@ def _right(
 
 def assign_roles(
     action: ActionMatch, sa: SentenceActors, norms: list[str], g: Grammar, taken: set[int],
-    triggers: tuple[int, ...] = (),
+    triggers: tuple[tuple[int, str], ...] = (),
 ) -> list[tuple[Actor, Actor | None]]:
     """(source, target) pairs for one action. ``taken`` holds the start tokens of groups already
     used as targets in the sentence (they are not subjects of a later verb) and is updated;
-    ``triggers`` are the trigger tokens of all the sentence's actions."""
+    ``triggers`` are (trigger token, code) of all the sentence's actions."""
     # a bare agent inside the pattern is part of the action ("recalled its ambassador"); a
     # qualified one is an actor ("Israeli warplanes struck", "expelled the Lebanese ambassador")
     inside = set(action.tokens)
