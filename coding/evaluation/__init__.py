@@ -1,0 +1,1 @@
+"""Evaluation against human-coded gold sets: read and recognise the sets, score, report."""
