@@ -4,6 +4,9 @@ cue words in scope (``rules/modality.yaml``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+
+import lemminflect
 
 from ..grammar import Grammar
 from ..records import ActionMatch, Sentence
@@ -27,13 +30,14 @@ class ModalityRules:
     window_after: int
     scope_breakers: frozenset[str]
     rules: tuple[ModalityRule, ...]
+    intent_roots: frozenset[str]
 
 
 def load_modality_rules() -> ModalityRules:
     path = rules_dir() / "modality.yaml"
     data, _ = read_yaml(path)
     for key in data:
-        if key not in ("window_before", "window_after", "scope_breakers", "categories"):
+        if key not in ("window_before", "window_after", "scope_breakers", "categories", "intent_roots"):
             raise RuleError("R002", "rules/modality.yaml", None, f"unknown key '{key}'")
     items = read_yaml_items(path, "categories")
     check_unique_ids(items)
@@ -49,7 +53,15 @@ def load_modality_rules() -> ModalityRules:
         rules.append(ModalityRule(it.data["id"], it.data["modality"], cues, frozenset(it.data.get("sentence_final") or [])))
     order = {m: i for i, m in enumerate(MODALITIES)}
     rules.sort(key=lambda r: order[r.modality])
-    return ModalityRules(int(data["window_before"]), int(data["window_after"]), frozenset(data["scope_breakers"]), tuple(rules))
+    return ModalityRules(int(data["window_before"]), int(data["window_after"]), frozenset(data["scope_breakers"]),
+                         tuple(rules), frozenset(data.get("intent_roots") or ()))
+
+
+@lru_cache(maxsize=65536)
+def is_noun_only(word: str) -> bool:
+    """A trigger that cannot be a verb ("intervention"), so modals after it scope over it."""
+    lemmas = lemminflect.getAllLemmas(word)
+    return bool(lemmas) and "VERB" not in lemmas
 
 
 def _has_cue(norms: list[str], lo: int, hi: int, cues: dict[str, tuple[tuple[str, ...], ...]]) -> bool:
@@ -76,9 +88,13 @@ def modality(
         if w in grammar.clause_boundaries or w in rules.scope_breakers:
             break
         lo -= 1
-    hi = min(len(norms), action.end + (0 if action.source == "speaker" else rules.window_after))
+    ahead = rules.window_after if action.source != "speaker" and is_noun_only(norms[action.end - 1]) else 0
+    hi = min(len(norms), action.end + ahead)
+    intent = action.code[:2] in rules.intent_roots
     after = next((j for j in range(action.end, hi) if norms[j] in grammar.clause_boundaries), hi)
     for rule in rules.rules:
+        if intent and rule.modality in ("hypothetical", "future"):
+            continue
         if rule.sentence_final and norms and norms[-1] in rule.sentence_final:
             return rule.modality, rule.id
         if _has_cue(norms, lo, action.start, rule.cues) or _has_cue(norms, action.end, after, rule.cues):
