@@ -105,6 +105,12 @@ def _resolve(compound: list[Piece], sentence: Sentence, on: dt.date | None) -> A
     code = role = acled = None
     if PERSON in by_kind:
         code, pc, role = person_code(by_kind[PERSON].entry, on)
+        if role is None and agents:
+            # the text gives the title ("President Emile Lahoud"): a role the person held stands
+            titled = next((r for r in by_kind[PERSON].entry.roles if r.role == agents[-1].entry.role), None)
+            if titled is not None:
+                role = titled.role
+                code = titled.code or ((pc or country or "") + titled.role)
         country = pc or country
         if code is None and country:
             code = country
@@ -214,6 +220,28 @@ def _last_pair(groups: list[ActorGroup], before: int) -> tuple[Actor, Actor] | N
     return pair
 
 
+_NAME_MAX_TOKENS = 4
+
+
+def _titled_name(actor: Actor, sentence: Sentence, covered: set[int]) -> Actor:
+    """A title followed by a name the dictionaries do not know ("President Emile Lahoud",
+    "Secretary-General Boutros Boutros-Ghali"): the name belongs to the actor, who is a person."""
+    toks = sentence.tokens
+    j = actor.end
+    while j < len(toks) and j - actor.end < _NAME_MAX_TOKENS and j not in covered and _name_token(toks[j].text):
+        j += 1
+        if j < len(toks) and toks[j].text == "-" and j + 1 < len(toks) and _name_token(toks[j + 1].text):
+            j += 2
+    if j == actor.end:
+        return actor
+    text = sentence.text[toks[actor.start].start - sentence.start: toks[j - 1].end - sentence.start]
+    return replace(actor, text=text, end=j, is_person=True)
+
+
+def _name_token(text: str) -> bool:
+    return text[:1].isupper() and text.replace(".", "").isalpha() and not text.isupper()
+
+
 def _inside_quotes(sentence: Sentence, token_index: int) -> bool:
     opened = 0
     for t in sentence.tokens[:token_index]:
@@ -241,12 +269,15 @@ def code_sentence(
     pieces = lexicon.scan(norms, originals, lowercase_doc)
     named: list[Actor] = []
     corefs: list[Piece] = []
+    covered = {i for p in pieces for i in range(p.start, p.end)}
     for compound in _compose(pieces, norms):
         if compound[0].entry.kind == COREF:
             corefs.append(compound[0])
             continue
         actor = _resolve(compound, sentence, on)
         if actor is not None:
+            if compound[-1].entry.kind == AGENT and not lowercase_doc:
+                actor = _titled_name(actor, sentence, covered)
             named.append(_as_known_person(actor, memory))
     groups = _group(named, sentence, grammar)
     speaker, verb = _speaker(groups, sentence, grammar)
