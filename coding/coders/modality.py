@@ -64,8 +64,15 @@ def is_noun_only(word: str) -> bool:
     return bool(lemmas) and "VERB" not in lemmas
 
 
+def _beside_number(norms: list[str], i: int) -> bool:
+    """ "27 May", "May 2022": a cue word next to a number is part of a date, not a modal."""
+    return (i > 0 and norms[i - 1][:1].isdigit()) or (i + 1 < len(norms) and norms[i + 1][:1].isdigit())
+
+
 def _has_cue(norms: list[str], lo: int, hi: int, cues: dict[str, tuple[tuple[str, ...], ...]]) -> bool:
     for i in range(lo, hi):
+        if _beside_number(norms, i):
+            continue
         for cue in cues.get(norms[i], ()):
             if len(cue) == 1 or (i + len(cue) <= hi and tuple(norms[i:i + len(cue)]) == cue):
                 return True

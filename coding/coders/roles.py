@@ -99,6 +99,8 @@ def assign_roles(
             target = next((grp for grp in reversed(groups) if lo <= grp.start and grp.end <= action.start
                            and index[id(grp)] not in skip), None)
     if source is None:
+        if action.passive and target is not None:
+            taken.add(target.start)  # "a man was killed in a shooting": the victim is nobody's subject
         return []
     if action.reciprocal and len(source.members) >= 2:
         sources = source.members  # "Iran and Israel traded blows": each on the other
