@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from .rulebook import RuleError, read_yaml, rules_dir
 
-_KEYS = ("clause_boundaries", "coordinators", "determiners", "prepositions", "be_forms", "passive_agent", "speech_verbs", "quantifiers", "object_taking_roots")
+_KEYS = ("clause_boundaries", "coordinators", "determiners", "prepositions", "be_forms", "passive_agent", "speech_verbs", "quantifiers", "object_taking_roots", "title_modifiers", "agent_country_links")
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,8 @@ class Grammar:
     speech_verbs: frozenset[str]
     quantifiers: frozenset[str]
     object_taking_roots: frozenset[str]
+    title_modifiers: frozenset[str]
+    agent_country_links: frozenset[str]
 
 
 def load_grammar() -> Grammar:

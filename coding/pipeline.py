@@ -75,13 +75,14 @@ class SentenceTrace:
 
 
 def dominant_country(counts: Counter[str]) -> str | None:
-    """The country a document is about: named at least twice and in at least half of all country
-    mentions. Role-only actors ("police", "the government") default to it."""
+    """The country a document is about: the only country it names, or one named at least twice and
+    in at least half of all country mentions. Role-only actors ("police", "the government")
+    default to it."""
     total = sum(counts.values())
     if not total:
         return None
     country, n = max(sorted(counts.items()), key=lambda kv: kv[1])
-    return country if n >= 2 and 2 * n >= total else None
+    return country if len(counts) == 1 or (n >= 2 and 2 * n >= total) else None
 
 
 def code_document(doc: Document, coders: Coders, trace: list | None = None) -> CodedDocument:

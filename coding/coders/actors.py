@@ -56,17 +56,24 @@ def person_code(entry: Entry, on: dt.date | None) -> tuple[str | None, str | Non
     return None, None, None
 
 
-def _joinable(cur: list[Piece], p: Piece, norms: list[str]) -> bool:
+_MAX_MODIFIERS = 2
+
+
+def _joinable(cur: list[Piece], p: Piece, norms: list[str], g: Grammar) -> bool:
     last = cur[-1]
     kinds = {q.entry.kind for q in cur}
     k = p.entry.kind
     if COREF in kinds or k == COREF:
         return False
-    gap = p.start - last.end
-    if gap == 1 and norms[last.end] in _POSSESSIVE and last.entry.kind in (COUNTRY, METONYM, ORG) and k in (AGENT, PERSON):
-        pass
-    elif gap != 0:
+    between = norms[last.end:p.start]
+    if between and between[0] in _POSSESSIVE and last.entry.kind in (COUNTRY, METONYM, ORG) and k in (AGENT, PERSON):
+        between = between[1:]  # "Iran's Supreme Leader"
+    if len(between) > _MAX_MODIFIERS or any(w not in g.title_modifiers for w in between):
+        if k in _COUNTRYISH and kinds == {AGENT} and len(between) == 1 and between[0] in g.agent_country_links:
+            return True  # "the government of Kenya", "police in Kenya"
         return False
+    if between and not (last.entry.kind in _COUNTRYISH + (ORG,) and k in (AGENT, PERSON)):
+        return False  # modifiers only between a country and its agent
     if k in _COUNTRYISH:
         return False  # a country after anything starts a new actor ("Israel Iran", "police Kenya")
     if k == PERSON and PERSON in kinds:
@@ -78,11 +85,11 @@ def _joinable(cur: list[Piece], p: Piece, norms: list[str]) -> bool:
     return True
 
 
-def _compose(pieces: list[Piece], norms: list[str]) -> list[list[Piece]]:
+def _compose(pieces: list[Piece], norms: list[str], g: Grammar) -> list[list[Piece]]:
     out: list[list[Piece]] = []
     cur: list[Piece] = []
     for p in pieces:
-        if cur and _joinable(cur, p, norms):
+        if cur and _joinable(cur, p, norms, g):
             cur.append(p)
         else:
             if cur:
@@ -270,7 +277,7 @@ def code_sentence(
     named: list[Actor] = []
     corefs: list[Piece] = []
     covered = {i for p in pieces for i in range(p.start, p.end)}
-    for compound in _compose(pieces, norms):
+    for compound in _compose(pieces, norms, grammar):
         if compound[0].entry.kind == COREF:
             corefs.append(compound[0])
             continue
