@@ -32,10 +32,16 @@ evaluate: $(STAMP) ## Score the coder on every gold set in ../shared/gold/ (skip
 	@if [ -z "$(GOLD)" ]; then echo "evaluate: ../shared/gold/ not found, nothing to evaluate (skipped)"; \
 	else $(PY) -m coding evaluate $(GOLD) --out evaluation; fi
 
+lint-rules: $(STAMP) ## Check every rules file (loading, shadowing patterns, rule examples)
+	$(PY) -m coding rules lint
+
+stats: $(STAMP) ## Print what the rules cover (codes reachable, rules, actor phrases, people)
+	$(PY) -m coding rules stats
+
 docs: $(STAMP) ## Print the column reference generated from the schemas
 	$(PY) -m coding schema-docs
 
 clean: ## Remove build products (output/, caches)
 	rm -rf output evaluation .pytest_cache .hypothesis
 
-.PHONY: help venv build-dataset validate test evaluate docs clean
+.PHONY: help venv build-dataset validate test evaluate lint-rules stats docs clean

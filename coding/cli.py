@@ -195,6 +195,39 @@ def evaluate(gold_files: tuple[Path, ...], out: Path, per_field: int) -> None:
     click.echo(f"wrote {out / 'scorecard.json'}, {out / 'errors.csv'} and confusion matrices")
 
 
+@main.group()
+def rules() -> None:
+    """Check and describe the rules files."""
+
+
+@rules.command("lint")
+def rules_lint() -> None:
+    """Check every rules file: loading errors, shadowing patterns, examples that misbehave."""
+    from .lint import lint
+    from .pipeline import load_coders
+    from .rulebook import RuleError
+
+    try:
+        coders = load_coders()
+    except RuleError as err:
+        raise click.ClickException(str(err)) from None
+    problems = lint(coders)
+    for p in problems:
+        click.echo(f"[{p.code}] {p.where}: {p.message}", err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problems in the rules")
+    click.echo(f"rules clean: {len(coders.actions.rules)} action rules and their examples checked")
+
+
+@rules.command("stats")
+def rules_stats() -> None:
+    """Print what the rules cover: codes reachable, rules, actor phrases, named people."""
+    from .lint import stats
+
+    for key, value in stats(_coders()).items():
+        click.echo(f"{key:28} {value:>8,}")
+
+
 @main.command("schema-docs")
 def schema_docs() -> None:
     """Print the data dictionary (Markdown) generated from the schema's field descriptions."""

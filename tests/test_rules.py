@@ -60,3 +60,20 @@ def test_yaml_keeps_codes_as_strings(tmp_path: Path):
 def test_all_codes_known():
     book = cameo_codes()
     assert all(r.code in book for r in RULES)
+
+
+def test_lint_finds_shadowing_patterns():
+    from dataclasses import replace
+
+    from coding.lint import _shadowing
+
+    a = RULES[0]
+    b = replace(a, id="act.test.copy", code="190" if a.code != "190" else "010")
+    problems = _shadowing([a, b])
+    assert [p.code for p in problems] == ["R008"] and a.id in problems[0].message
+
+
+def test_lint_is_clean_on_the_shipped_rules(coders):
+    from coding.lint import _shadowing
+
+    assert _shadowing(coders.actions.rules) == []
