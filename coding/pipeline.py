@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import __version__
 from .assemble import make_mention
@@ -15,6 +15,7 @@ from .coders.actor_lexicon import ActorLexicon, load_lexicon
 from .coders.actors import Memory, code_sentence
 from .coders.dates import DateRule, find_date, load_date_rules
 from .coders.discards import Discards, load_discards
+from .coders.intent import IntentRules, load_intent_rules
 from .coders.fatalities import FatalityRules, find_fatalities, load_fatality_rules
 from .coders.modality import ModalityRules, load_modality_rules, modality
 from .coders.places import Gazetteer, PlaceRules, find_dateline, find_places, load_place_rules, place_for, place_from_actors
@@ -36,6 +37,7 @@ class Coders:
     gazetteer: Gazetteer
     fatalities: FatalityRules
     acled: AcledRules
+    intent: IntentRules
     discards: Discards
     version: str
     rules_sha256: str
@@ -55,6 +57,7 @@ def load_coders() -> Coders:
         gazetteer=Gazetteer(places.min_population, places.alternates_from),
         fatalities=load_fatality_rules(),
         acled=load_acled_rules(),
+        intent=load_intent_rules(),
         discards=load_discards(),
         version=__version__,
         rules_sha256=fingerprint(),
@@ -127,6 +130,11 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
             if not pairs:
                 continue
             mode = modality(action, s, coders.modality, coders.grammar, sa.speech_verb)
+            if mode[0] == "future":
+                recoded = coders.intent.recode(action.code)
+                if recoded is not None:  # "Finland will give Tanzania a grant": intent, asserted now
+                    action = replace(action, code=recoded[0])
+                    mode = ("asserted", f"{mode[1]};{recoded[1]}")
             place = place_for(places, action.start, norms)
             for source, target in pairs:
                 m = make_mention(doc, s, action, source, target, mode, date, place, deaths, coders.acled,

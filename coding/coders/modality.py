@@ -69,14 +69,16 @@ def _beside_number(norms: list[str], i: int) -> bool:
     return (i > 0 and norms[i - 1][:1].isdigit()) or (i + 1 < len(norms) and norms[i + 1][:1].isdigit())
 
 
-def _has_cue(norms: list[str], lo: int, hi: int, cues: dict[str, tuple[tuple[str, ...], ...]]) -> bool:
+def _longest_cue(norms: list[str], lo: int, hi: int, cues: dict[str, tuple[tuple[str, ...], ...]]) -> int:
+    """Length of the longest cue found in norms[lo:hi] (0 if none)."""
+    best = 0
     for i in range(lo, hi):
         if _beside_number(norms, i):
             continue
         for cue in cues.get(norms[i], ()):
-            if len(cue) == 1 or (i + len(cue) <= hi and tuple(norms[i:i + len(cue)]) == cue):
-                return True
-    return False
+            if len(cue) > best and (len(cue) == 1 or (i + len(cue) <= hi and tuple(norms[i:i + len(cue)]) == cue)):
+                best = len(cue)
+    return best
 
 
 def modality(
@@ -99,11 +101,13 @@ def modality(
     hi = min(len(norms), action.end + ahead)
     intent = action.code[:2] in rules.intent_roots
     after = next((j for j in range(action.end, hi) if norms[j] in grammar.clause_boundaries), hi)
-    for rule in rules.rules:
+    best: tuple[int, int, ModalityRule] | None = None
+    for order, rule in enumerate(rules.rules):
         if intent and rule.modality in ("hypothetical", "future"):
             continue
         if rule.sentence_final and norms and norms[-1] in rule.sentence_final:
             return rule.modality, rule.id
-        if _has_cue(norms, lo, action.start, rule.cues) or _has_cue(norms, action.end, after, rule.cues):
-            return rule.modality, rule.id
-    return "asserted", None
+        n = max(_longest_cue(norms, lo, action.start, rule.cues), _longest_cue(norms, action.end, after, rule.cues))
+        if n and (best is None or (n, -order) > (best[0], best[1])):
+            best = (n, -order, rule)
+    return (best[2].modality, best[2].id) if best is not None else ("asserted", None)
