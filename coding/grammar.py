@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from .rulebook import RuleError, read_yaml, rules_dir
 
-_KEYS = ("clause_boundaries", "coordinators", "determiners", "prepositions", "be_forms", "passive_agent", "speech_verbs", "quantifiers", "object_taking_roots", "title_modifiers", "agent_country_links")
+_KEYS = ("clause_boundaries", "coordinators", "determiners", "prepositions", "be_forms", "passive_agent", "speech_verbs", "quantifiers", "object_taking_roots", "title_modifiers", "agent_country_links", "verb_markers")
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class Grammar:
     object_taking_roots: frozenset[str]
     title_modifiers: frozenset[str]
     agent_country_links: frozenset[str]
+    verb_markers: frozenset[str]
 
 
 def load_grammar() -> Grammar:

@@ -17,7 +17,7 @@ from schemas.codebook import cameo_codes
 GAP_DEFAULT = 3
 GAP_MAX = 8
 _GAP_RE = re.compile(r"^\*(\d+)?$")
-_WORD_RE = re.compile(r"^=?[a-z0-9'][a-z0-9'\-.]*$")
+_WORD_RE = re.compile(r"^[=^]?[a-z0-9'][a-z0-9'\-.]*$")
 ROLE_SOURCES = ("left", "right", "speaker")
 ROLE_TARGETS = ("right", "left", "none")
 
@@ -51,6 +51,7 @@ class Slot:
     forms: frozenset[str] | None  # None for a gap
     gap: int = 0
     participles: frozenset[str] = frozenset()
+    after_marker: frozenset[str] = frozenset()  # forms that match only after a verb marker ("will support")
 
 
 @dataclass(frozen=True)
@@ -86,15 +87,20 @@ def compile_pattern(item: Item, pattern: str) -> tuple[Slot, ...]:
             continue
         forms: set[str] = set()
         parts: set[str] = set()
+        marked: set[str] = set()
         for alt in raw.split("|"):
             if not _WORD_RE.match(alt):
-                raise item.error("R006", f"bad word {alt!r} in pattern {pattern!r} (lower-case words, '=' for exact)")
-            if alt.startswith("="):
+                raise item.error("R006", f"bad word {alt!r} in pattern {pattern!r} (lower-case words, '=' for exact, "
+                                         "'^' for a bare verb after will/to/...)")
+            if alt.startswith("^"):
+                marked.add(alt[1:])
+            elif alt.startswith("="):
                 forms.add(alt[1:])
             else:
                 forms |= inflections(alt)
                 parts |= participles(alt)
-        slots.append(Slot(frozenset(forms), 0, frozenset(parts)))
+        only_marked = frozenset(marked - forms)
+        slots.append(Slot(frozenset(forms | marked), 0, frozenset(parts), only_marked))
     if not slots:
         raise item.error("R006", "empty pattern")
     if slots[-1].forms is None:
@@ -188,8 +194,11 @@ class ActionIndex:
             return []
         norms = [t.norm for t in sentence.tokens]
         candidates: list[tuple[ActionRule, list[int]]] = []
+        markers = self.grammar.verb_markers
         for i, w in enumerate(norms):
             for rule in self.by_form.get(w, ()):
+                if w in rule.slots[0].after_marker and (i == 0 or norms[i - 1] not in markers):
+                    continue
                 got = self._match_from(rule, norms, i)
                 if got is not None:
                     candidates.append((rule, got))
