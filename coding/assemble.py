@@ -32,12 +32,13 @@ COUNTRY_FROM_PLACE = "infer.country_from_place"
 COUNTRY_FROM_DOCUMENT = "infer.country_from_document"
 
 
-def _localise(actor: Actor | None, place: PlaceFinding | None, doc_country: str | None) -> Actor | None:
-    """A role-only actor ("police", "military sites") takes the country of the event's place, else
-    the country the document is about (see ``pipeline.dominant_country``)."""
+def _localise(actor: Actor | None, place: PlaceFinding | None, doc_country: str | None, material: bool) -> Actor | None:
+    """A role-only actor ("police", "military sites") takes the country of the place of a material
+    event (statements are made anywhere), else the country the document is about (see
+    ``pipeline.dominant_country``)."""
     if actor is None or actor.country is not None or actor.role is None or actor.code != actor.role:
         return actor
-    if place is not None:
+    if place is not None and material:
         country, rule = place.country, COUNTRY_FROM_PLACE
     elif doc_country is not None:
         country, rule = doc_country, COUNTRY_FROM_DOCUMENT
@@ -53,7 +54,8 @@ def make_mention(
     fallback_place: Callable[[Actor, Actor | None], PlaceFinding | None] | None = None,
 ) -> Mention:
     entry = cameo_codes()[action.code]
-    source, target = _localise(source, place, doc_country), _localise(target, place, doc_country)
+    material = entry.quad_class in (2, 4)
+    source, target = _localise(source, place, doc_country, material), _localise(target, place, doc_country, material)
     if place is None and fallback_place is not None:
         place = fallback_place(source, target)
     toks = sentence.tokens
