@@ -91,10 +91,15 @@ _LOWER_BOUNDARY_RE = re.compile(r"[.!?…]+['\"’”)\]]*(?=\s+['\"‘“(\[]?[
 
 def tokenize(text: str, offset: int = 0) -> tuple[Token, ...]:
     """Tokens of ``text`` with offsets shifted by ``offset``."""
-    return tuple(
-        Token(m.group(), m.group().translate(_NORM).lower(), m.start() + offset, m.end() + offset)
-        for m in TOKEN_RE.finditer(text)
-    )
+    low = text.translate(_NORM).lower()
+    if len(low) != len(text):  # a few characters lower-case to two ("İ"): normalise token by token
+        return tuple(Token(m.group(), m.group().translate(_NORM).lower(), m.start() + offset, m.end() + offset)
+                     for m in TOKEN_RE.finditer(text))
+    out = []
+    for m in TOKEN_RE.finditer(text):
+        a, b = m.span()
+        out.append(Token(text[a:b], low[a:b], a + offset, b + offset))
+    return tuple(out)
 
 
 _LETTER_RE = re.compile(r"[^\W\d_]")

@@ -66,8 +66,12 @@ def load_acled_rules() -> AcledRules:
     return AcledRules(tuple(rules), role_types)
 
 
-def _contains(norms: list[str], phrase: tuple[str, ...]) -> bool:
+def _contains(norms: list[str], present: set[str], phrase: tuple[str, ...]) -> bool:
+    if phrase[0] not in present:
+        return False
     n = len(phrase)
+    if n == 1:
+        return True
     first = phrase[0]
     for i, w in enumerate(norms):
         if w == first and tuple(norms[i:i + n]) == phrase:
@@ -76,6 +80,7 @@ def _contains(norms: list[str], phrase: tuple[str, ...]) -> bool:
 
 
 def acled_type(code: str, norms: list[str], actor_type: str | None, target_type: str | None, rules: AcledRules) -> AcledRule | None:
+    present = set(norms)
     for rule in rules.rules:
         if not any(code.startswith(p) for p in rule.cameo):
             continue
@@ -83,7 +88,7 @@ def acled_type(code: str, norms: list[str], actor_type: str | None, target_type:
             continue
         if rule.actor_types and actor_type not in rule.actor_types:
             continue
-        if rule.words and not any(_contains(norms, w) for w in rule.words):
+        if rule.words and not any(_contains(norms, present, w) for w in rule.words):
             continue
         return rule
     return None

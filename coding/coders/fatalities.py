@@ -20,6 +20,7 @@ class FatalityRule:
 class FatalityRules:
     rules: tuple[FatalityRule, ...]
     number_words: dict[str, int]
+    prefilter: re.Pattern
 
 
 def load_fatality_rules() -> FatalityRules:
@@ -41,7 +42,8 @@ def load_fatality_rules() -> FatalityRules:
             raise it.error("R006", f"bad regular expression: {err}") from None
         count = it.data.get("count")
         rules.append(FatalityRule(it.data["id"], regex, int(count) if count is not None else None))
-    return FatalityRules(tuple(rules), words)
+    prefilter = re.compile("|".join(re.escape(t) for t in data["triggers"]), re.IGNORECASE)
+    return FatalityRules(tuple(rules), words, prefilter)
 
 
 def _number(text: str, words: dict[str, int]) -> int | None:
@@ -54,6 +56,8 @@ def _number(text: str, words: dict[str, int]) -> int | None:
 
 def find_fatalities(sentence_text: str, rules: FatalityRules) -> tuple[int, str] | None:
     """(count, rule id) for the lowest death count reported in the sentence, or None."""
+    if not rules.prefilter.search(sentence_text):
+        return None
     best: tuple[int, str] | None = None
     for rule in rules.rules:
         for m in rule.regex.finditer(sentence_text):
