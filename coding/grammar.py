@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from .rulebook import RuleError, read_yaml, rules_dir
 
-_KEYS = ("clause_boundaries", "coordinators", "determiners", "prepositions", "be_forms", "passive_agent", "speech_verbs", "quantifiers", "object_taking_roots", "title_modifiers", "agent_country_links", "verb_markers")
+_KEYS = ("clause_boundaries", "coordinators", "determiners", "prepositions", "be_forms", "passive_agent", "speech_verbs", "quantifiers", "object_taking_roots", "title_modifiers", "agent_country_links", "verb_markers",
+         "unidentified_perpetrator_roots", "adjectival_participles")
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,8 @@ class Grammar:
     title_modifiers: frozenset[str]
     agent_country_links: frozenset[str]
     verb_markers: frozenset[str]
+    unidentified_perpetrator_roots: frozenset[str]
+    adjectival_participles: frozenset[str]
 
 
 def load_grammar() -> Grammar:

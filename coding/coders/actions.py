@@ -34,7 +34,9 @@ def inflections(word: str) -> frozenset[str]:
 
 @lru_cache(maxsize=None)
 def participles(word: str) -> frozenset[str]:
-    return frozenset(lemminflect.getAllInflections(word, upos="VERB").get("VBN", ()))
+    """Past participles of a verb; lemminflect lists VBN only where it differs from VBD."""
+    forms = lemminflect.getAllInflections(word, upos="VERB")
+    return frozenset(forms.get("VBN") or forms.get("VBD") or ())
 
 
 @lru_cache(maxsize=65536)
@@ -222,6 +224,8 @@ class ActionIndex:
 
     def _passive(self, rule: ActionRule, norms: list[str], i: int) -> bool:
         """A participle trigger after a form of *be* (adverbs between allowed): roles swap."""
+        if norms[i] in self.grammar.adjectival_participles:
+            return False
         if norms[i] not in rule.slots[0].participles and not is_participle(norms[i]):
             return False
         for j in range(i - 1, max(-1, i - 4), -1):

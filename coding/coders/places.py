@@ -154,6 +154,8 @@ def find_places(
             first_tok = sentence.tokens[j]
             written = " ".join(t.text for t in sentence.tokens[j:j + n])
             cands = [c for c in cands if not c.exact_case or c.name == written]
+            if not lowercase_doc and j + n < len(norms) and _name_continues(sentence.tokens[j + n].text):
+                cands = []  # "Playa Rica" is not "Playa": a longer name the gazetteer does not know
             if cands and _plausible(written, n, lowercase_doc):
                 best = _disambiguate(cands, doc_countries)
                 text = sentence.text[first_tok.start - sentence.start: sentence.tokens[j + n - 1].end - sentence.start]
@@ -189,6 +191,10 @@ def _region_after_unknown(sentence: Sentence, norms: list[str], j: int, gazettee
         if found is not None:
             return k, found
     return None
+
+
+def _name_continues(text: str) -> bool:
+    return text[:1].isupper() and text.isalpha()
 
 
 def _plausible(written: str, n_tokens: int, lowercase_doc: bool) -> bool:

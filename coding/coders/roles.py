@@ -9,6 +9,11 @@ from ..records import ActionMatch, Actor, ActorGroup
 from .actors import SentenceActors
 
 
+UNIDENTIFIED_RULE = "infer.unidentified_perpetrator"
+UNIDENTIFIED = Actor(text="(unidentified)", code="UAF", country=None, role="UAF", acled_type="Political militia",
+                     start=-1, end=-1, rule_ids=(UNIDENTIFIED_RULE,))
+
+
 def _boundary_between(norms: list[str], lo: int, hi: int, g: Grammar) -> bool:
     return any(norms[k] in g.clause_boundaries for k in range(lo, hi))
 
@@ -101,6 +106,8 @@ def assign_roles(
     if source is None:
         if action.passive and target is not None:
             taken.add(target.start)  # "a man was killed in a shooting": the victim is nobody's subject
+            if action.code[:2] in g.unidentified_perpetrator_roots:
+                return [(UNIDENTIFIED, b) for b in target.members]
         return []
     if action.reciprocal and len(source.members) >= 2:
         sources = source.members  # "Iran and Israel traded blows": each on the other
