@@ -121,7 +121,7 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
         if trace is not None:
             trace.append(SentenceTrace(s.index, s.text, tuple(t.text for t in s.tokens), sa.actors, sa.groups,
                                        tuple(actions), discard))
-        if not actions or not sa.groups:
+        if not actions:
             continue
         date = find_date(s.text, doc.publication_date, coders.dates)
         deaths = find_fatalities(s.text, coders.fatalities)

@@ -9,6 +9,9 @@ from ..records import ActionMatch, Actor, ActorGroup
 from .actors import SentenceActors
 
 
+IMPLICIT_PROTESTERS_RULE = "infer.implicit_protesters"
+PROTESTERS = Actor(text="(protesters)", code="OPP", country=None, role="OPP", acled_type="Protesters",
+                   start=-1, end=-1, rule_ids=(IMPLICIT_PROTESTERS_RULE,))
 UNIDENTIFIED_RULE = "infer.unidentified_perpetrator"
 UNIDENTIFIED = Actor(text="(unidentified)", code="UAF", country=None, role="UAF", acled_type="Political militia",
                      start=-1, end=-1, rule_ids=(UNIDENTIFIED_RULE,))
@@ -103,6 +106,8 @@ def assign_roles(
             lo = source.end if source is not None and source.end <= action.start else 0
             target = next((grp for grp in reversed(groups) if lo <= grp.start and grp.end <= action.start
                            and index[id(grp)] not in skip), None)
+    if source is None and not action.passive and action.source == "left" and action.code[:2] in g.implicit_protester_roots:
+        return [(PROTESTERS, b) for b in target.members] if target is not None else [(PROTESTERS, None)]
     if source is None:
         if action.passive and target is not None:
             taken.add(target.start)  # "a man was killed in a shooting": the victim is nobody's subject
