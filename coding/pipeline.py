@@ -127,6 +127,7 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
         deaths = find_fatalities(s.text, coders.fatalities)
         taken: set[int] = set()
         triggers = tuple((a.start, a.code) for a in actions)
+        found_here: list[tuple[Mention, bool]] = []
         for action in actions:
             pairs = assign_roles(action, sa, norms, coders.grammar, taken, triggers)
             if not pairs:
@@ -141,6 +142,12 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
             for source, target in pairs:
                 m = make_mention(doc, s, action, source, target, mode, date, place, deaths, coders.acled,
                                  doc_country, coders.version, fallback)
+                found_here.append((m, action.fallback))
+        # "X said it had expelled Y", "X said Y attacked Z": the reported act is the event; a bare
+        # statement without a target is kept only when the sentence asserts nothing more specific
+        specific = any(not fb and m.modality == "asserted" for m, fb in found_here)
+        for m, fb in found_here:
+            if not (fb and specific and m.target_code is None):
                 mentions.setdefault(m.mention_id, m)
     found = tuple(mentions.values())
     return CodedDocument(

@@ -88,6 +88,7 @@ class ActionMatch:
     reciprocal: bool
     requires_target: bool
     passive: bool = False
+    fallback: bool = False
 
 
 @dataclass(frozen=True)

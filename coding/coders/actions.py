@@ -67,6 +67,7 @@ class ActionRule:
     reciprocal: bool
     requires_target: bool
     priority: int
+    fallback: bool  # a bare statement, dropped when the sentence asserts something more specific
     match_examples: tuple[str, ...]
     no_match_examples: tuple[str, ...]
     path: str
@@ -121,7 +122,7 @@ def _examples(item: Item, key: str) -> tuple[str, ...]:
 
 
 _KEYS_REQUIRED = ("id", "code", "pattern")
-_KEYS_OPTIONAL = ("source", "target", "reciprocal", "requires_target", "priority", "note", "examples")
+_KEYS_OPTIONAL = ("source", "target", "reciprocal", "requires_target", "priority", "fallback", "note", "examples")
 
 
 def load_action_rules() -> list[ActionRule]:
@@ -146,6 +147,7 @@ def load_action_rules() -> list[ActionRule]:
                 id=d["id"], code=d["code"], pattern=d["pattern"], slots=compile_pattern(it, d["pattern"]),
                 source=source, target=target, reciprocal=as_bool(it, "reciprocal"),
                 requires_target=as_bool(it, "requires_target"), priority=as_int(it, "priority", 0) or 0,
+                fallback=as_bool(it, "fallback"),
                 match_examples=_examples(it, "match"), no_match_examples=_examples(it, "no_match"),
                 path=it.path, line=it.line,
             )
@@ -217,6 +219,7 @@ class ActionIndex:
                     rule_id=rule.id, code=rule.code, start=toks[0], end=toks[-1] + 1, tokens=tuple(toks),
                     source=rule.source, target=rule.target, reciprocal=rule.reciprocal,
                     requires_target=rule.requires_target, passive=self._passive(rule, norms, toks[0]),
+                    fallback=rule.fallback,
                 )
             )
         out.sort(key=lambda m: m.start)

@@ -218,7 +218,7 @@ def load_lexicon() -> ActorLexicon:
     check_unique_ids(corefs, seen)
     for it in corefs:
         check_keys(it, ["id", "phrases", "resolves"], ["note"])
-        if it.data["resolves"] not in ("last_person", "last_two_countries", "speaker"):
+        if it.data["resolves"] not in ("last_person", "last_two_countries", "speaker", "reported_speaker"):
             raise it.error("R007", f"unknown resolves {it.data['resolves']!r}")
         entry = Entry(COREF, it.data["id"], resolves=it.data["resolves"], proper=False)
         for phrase in it.data["phrases"]:

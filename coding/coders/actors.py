@@ -304,6 +304,13 @@ def code_sentence(
             who = speaker.members[0] if speaker is not None else memory.last_speaker
             if who is not None:
                 actors.append(_retext(who, sentence, piece))
+        elif how == "reported_speaker":
+            # "X said (that) it ...": only right after the speaker's own verb of saying
+            k = piece.start - 1
+            if k >= 0 and norms[k] == "that":
+                k -= 1
+            if speaker is not None and verb is not None and k == verb and verb >= speaker.end:
+                actors.append(_retext(speaker.members[0], sentence, piece))
         elif how == "last_two_countries":
             pair = _last_pair(groups, piece.start) or memory.last_pair
             if pair is not None:
