@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from .rulebook import RuleError, read_yaml, rules_dir
 
 _KEYS = ("clause_boundaries", "coordinators", "determiners", "prepositions", "be_forms", "passive_agent", "speech_verbs", "quantifiers", "object_taking_roots", "title_modifiers", "agent_country_links", "verb_markers",
-         "unidentified_perpetrator_roots", "adjectival_participles", "implicit_protester_roots")
+         "unidentified_perpetrator_roots", "adjectival_participles", "implicit_protester_roots",
+         "target_from_place_roots")
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Grammar:
     unidentified_perpetrator_roots: frozenset[str]
     adjectival_participles: frozenset[str]
     implicit_protester_roots: frozenset[str]
+    target_from_place_roots: frozenset[str]
 
 
 def load_grammar() -> Grammar:

@@ -19,7 +19,7 @@ from .coders.intent import IntentRules, load_intent_rules
 from .coders.fatalities import FatalityRules, find_fatalities, load_fatality_rules
 from .coders.modality import ModalityRules, load_modality_rules, modality
 from .coders.places import Gazetteer, PlaceRules, find_dateline, find_places, load_place_rules, place_for, place_from_actors
-from .coders.roles import assign_roles
+from .coders.roles import assign_roles, target_from_place
 from .grammar import Grammar, load_grammar
 from .records import CodedDocument, Document, Mention
 from .rulebook import fingerprint
@@ -140,6 +140,8 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
                     mode = ("asserted", f"{mode[1]};{recoded[1]}")
             place = place_for(places, action.start, norms)
             for source, target in pairs:
+                if target is None and place is not None and action.code[:2] in coders.grammar.target_from_place_roots:
+                    target = target_from_place(place)
                 m = make_mention(doc, s, action, source, target, mode, date, place, deaths, coders.acled,
                                  doc_country, coders.version, fallback)
                 found_here.append((m, action.fallback))

@@ -5,7 +5,7 @@ speaker of the clause, coordinated and reciprocal actors)."""
 from __future__ import annotations
 
 from ..grammar import Grammar
-from ..records import ActionMatch, Actor, ActorGroup
+from ..records import ActionMatch, Actor, ActorGroup, PlaceFinding
 from .actors import SentenceActors
 
 
@@ -128,3 +128,12 @@ def assign_roles(
     if not pairs and not action.requires_target:
         pairs = [(a, None) for a in sources]
     return pairs
+
+
+TARGET_FROM_PLACE_RULE = "infer.target_from_place"
+
+
+def target_from_place(place: PlaceFinding) -> Actor:
+    """The country of the event's place as the target of material conflict with no target actor."""
+    return Actor(text=place.text, code=place.country, country=place.country, role=None, acled_type=None,
+                 start=-1, end=-1, rule_ids=(TARGET_FROM_PLACE_RULE,))
