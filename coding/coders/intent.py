@@ -9,6 +9,9 @@ from ..rulebook import check_keys, check_unique_ids, read_yaml_items, rules_dir
 from schemas.codebook import cameo_codes
 
 
+SAME = "same"
+
+
 @dataclass(frozen=True)
 class IntentRules:
     by_prefix: dict[str, tuple[str, str]]  # code prefix -> (intent code, rule id)
@@ -18,7 +21,7 @@ class IntentRules:
         for n in range(len(code), 1, -1):
             hit = self.by_prefix.get(code[:n])
             if hit is not None:
-                return hit
+                return (code, hit[1]) if hit[0] == SAME else hit
         return None
 
 
@@ -29,7 +32,7 @@ def load_intent_rules() -> IntentRules:
     by_prefix: dict[str, tuple[str, str]] = {}
     for it in items:
         check_keys(it, ["id", "from", "to"], ["note"])
-        if it.data["to"] not in book:
+        if it.data["to"] != SAME and it.data["to"] not in book:
             raise it.error("R005", f"unknown CAMEO code {it.data['to']!r}")
         for prefix in it.data["from"]:
             if prefix in by_prefix:

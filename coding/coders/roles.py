@@ -30,6 +30,7 @@ def _left_subject(
     # a noun trigger after a determiner ("condemned the attack") is the object of a commenting verb
     # before it: its agent is not found across that verb
     nominal = action.start > 0 and norms[action.start - 1] in _NOMINAL_DETERMINERS
+    participial = norms[action.start].endswith("ing") and action.start > 0 and norms[action.start - 1] == ","
     barrier = max((t for t, code in triggers if t < action.start and code[:2] in g.object_taking_roots),
                   default=-1) if nominal else -1
     for idx in range(len(groups) - 1, -1, -1):
@@ -40,8 +41,8 @@ def _left_subject(
             return None
         if _boundary_between(norms, grp.end, action.start, g):
             return None
-        if grp.preposition is not None:
-            continue
+        if grp.preposition is not None and not (grp.preposition == "by" and participial):
+            continue  # ("attacked by militiamen, killing 156": the agent is the participle's subject)
         if grp.start in taken:
             between = norms[grp.end:action.start]
             if any(w in g.coordinators for w in between) or len(between) > 2:
