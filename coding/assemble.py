@@ -52,6 +52,7 @@ def make_mention(
     modality: tuple[str, str | None], date: DateFinding | None, place: PlaceFinding | None,
     fatalities: tuple[int, str] | None, acled: AcledRules, doc_country: str | None, version: str,
     fallback_place: Callable[[Actor, Actor | None], PlaceFinding | None] | None = None,
+    doc_norms: list[str] | None = None,
 ) -> Mention:
     entry = cameo_codes()[action.code]
     material = entry.quad_class in (2, 4)
@@ -63,7 +64,7 @@ def make_mention(
     actor_type = acled.actor_type(source.role, source.acled_type)
     target_type = acled.actor_type(target.role, target.acled_type) if target is not None else None
     norms = [t.norm for t in toks]
-    ac = acled_type(action.code, norms, actor_type, target_type, acled)
+    ac = acled_type(action.code, norms, actor_type, target_type, acled, doc_norms)
     if ac is not None:
         actor_type = ac.set_actor_type or actor_type
         if target is not None:

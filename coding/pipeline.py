@@ -109,6 +109,7 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
     if dateline is not None:
         countries[dateline.country] += 2
     doc_country = dominant_country(countries)
+    doc_norms = [t.norm for s in sents for t in s.tokens]
 
     def fallback(source, target):
         return place_from_actors(source, target, coders.gazetteer)
@@ -143,7 +144,7 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
                 if target is None and place is not None and action.code[:2] in coders.grammar.target_from_place_roots:
                     target = target_from_place(place)
                 m = make_mention(doc, s, action, source, target, mode, date, place, deaths, coders.acled,
-                                 doc_country, coders.version, fallback)
+                                 doc_country, coders.version, fallback, doc_norms)
                 found_here.append((m, action.fallback))
         # "X said it had expelled Y", "X said Y attacked Z": the reported act is the event; a bare
         # statement without a target is kept only when the sentence asserts nothing more specific

@@ -15,6 +15,7 @@ class AcledRule:
     id: str
     cameo: tuple[str, ...]
     words: tuple[tuple[str, ...], ...]
+    document_scope: bool
     target_types: frozenset[str]
     actor_types: frozenset[str]
     event_type: str
@@ -49,7 +50,9 @@ def load_acled_rules() -> AcledRules:
     rules = []
     for it in items:
         check_keys(it, ["id", "cameo", "event_type", "sub_event_type"],
-                   ["words", "target_types", "actor_types", "set_actor_type", "set_target_type", "note"])
+                   ["words", "words_scope", "target_types", "actor_types", "set_actor_type", "set_target_type", "note"])
+        if it.data.get("words_scope", "sentence") not in ("sentence", "document"):
+            raise it.error("R007", "words_scope must be sentence or document")
         pair = pairs.get((it.data["event_type"], it.data["sub_event_type"]))
         if pair is None:
             raise it.error("R007", f"not an ACLED event/sub-event type pair: {it.data['event_type']} / {it.data['sub_event_type']}")
@@ -59,6 +62,7 @@ def load_acled_rules() -> AcledRules:
                 raise it.error("R007", f"unknown ACLED actor type {t!r}")
         rules.append(AcledRule(
             it.data["id"], tuple(it.data["cameo"]), tuple(normalise_phrase(w) for w in it.data.get("words") or []),
+            it.data.get("words_scope") == "document",
             frozenset(it.data.get("target_types") or []), frozenset(it.data.get("actor_types") or []),
             pair.event_type, pair.sub_event_type, pair.disorder_type,
             it.data.get("set_actor_type"), it.data.get("set_target_type"),
@@ -79,8 +83,12 @@ def _contains(norms: list[str], present: set[str], phrase: tuple[str, ...]) -> b
     return False
 
 
-def acled_type(code: str, norms: list[str], actor_type: str | None, target_type: str | None, rules: AcledRules) -> AcledRule | None:
+def acled_type(
+    code: str, norms: list[str], actor_type: str | None, target_type: str | None, rules: AcledRules,
+    doc_norms: list[str] | None = None,
+) -> AcledRule | None:
     present = set(norms)
+    doc_present = set(doc_norms) if doc_norms is not None else present
     for rule in rules.rules:
         if not any(code.startswith(p) for p in rule.cameo):
             continue
@@ -88,7 +96,9 @@ def acled_type(code: str, norms: list[str], actor_type: str | None, target_type:
             continue
         if rule.actor_types and actor_type not in rule.actor_types:
             continue
-        if rule.words and not any(_contains(norms, present, w) for w in rule.words):
-            continue
+        if rule.words:
+            where, seen = (doc_norms, doc_present) if rule.document_scope and doc_norms is not None else (norms, present)
+            if not any(_contains(where, seen, w) for w in rule.words):
+                continue
         return rule
     return None
