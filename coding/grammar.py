@@ -8,7 +8,7 @@ from .rulebook import RuleError, read_yaml, rules_dir
 
 _KEYS = ("clause_boundaries", "coordinators", "determiners", "prepositions", "be_forms", "passive_agent", "speech_verbs", "quantifiers", "object_taking_roots", "title_modifiers", "agent_country_links", "verb_markers",
          "unidentified_perpetrator_roots", "adjectival_participles", "implicit_protester_roots",
-         "target_from_place_roots")
+         "target_from_place_roots", "nominal_determiners")
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class Grammar:
     adjectival_participles: frozenset[str]
     implicit_protester_roots: frozenset[str]
     target_from_place_roots: frozenset[str]
+    nominal_determiners: frozenset[str]
 
 
 def load_grammar() -> Grammar:

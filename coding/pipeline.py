@@ -105,7 +105,7 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
     doc_countries = frozenset(countries)
     places_by_sentence = [find_places(s, coders.places, coders.gazetteer, doc_countries, lower) for s in sents]
     countries.update(p.country for found in places_by_sentence for _, p in found)
-    dateline = find_dateline(sents, coders.gazetteer, doc_countries)
+    dateline = find_dateline(sents, coders.places, coders.gazetteer, doc_countries)
     if dateline is not None:
         countries[dateline.country] += 2
     doc_country = dominant_country(countries)
@@ -139,7 +139,7 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
                 if recoded is not None:  # "Finland will give Tanzania a grant": intent, asserted now
                     action = replace(action, code=recoded[0])
                     mode = ("asserted", f"{mode[1]};{recoded[1]}")
-            place = place_for(places, action.start, norms)
+            place = place_for(places, action.start, norms, coders.places)
             for source, target in pairs:
                 if target is None and place is not None and action.code[:2] in coders.grammar.target_from_place_roots:
                     target = target_from_place(place)

@@ -121,6 +121,8 @@ class Gazetteer:
 @dataclass(frozen=True)
 class PlaceRules:
     skip: frozenset[str]
+    clause_joiners: frozenset[str]
+    dateline_marks: frozenset[str]
     alternates_from: int
     locatives: dict[str, tuple[tuple[tuple[str, ...], Locative], ...]]  # first word -> longest first
     min_population: int
@@ -141,7 +143,8 @@ def load_place_rules() -> PlaceRules:
     by_first: dict[str, list] = {}
     for words, loc in locs:
         by_first.setdefault(words[0], []).append((words, loc))
-    return PlaceRules(frozenset(data["skip"]), int(data.get("alternate_names_from_population", 10**12)),
+    return PlaceRules(frozenset(data["skip"]), frozenset(data["clause_joiners"]), frozenset(data["dateline_marks"]),
+                      int(data.get("alternate_names_from_population", 10**12)),
                       {k: tuple(v) for k, v in by_first.items()},
                       int(data.get("min_population", 15000)))
 
@@ -255,10 +258,9 @@ def _disambiguate(cands: list[Candidate], doc_countries: frozenset[str]) -> Cand
     return top
 
 
-_CLAUSE_JOINERS = frozenset({"and", "but", "while", "whereas", "although"})
-
-
-def place_for(places: list[tuple[int, PlaceFinding]], token: int, norms: list[str]) -> PlaceFinding | None:
+def place_for(
+    places: list[tuple[int, PlaceFinding]], token: int, norms: list[str], rules: PlaceRules
+) -> PlaceFinding | None:
     """The place of an action at ``token``: the first named after it, else the last before it in
     the same clause ("While Europe meets in Geneva, and Iran and Israel trade blows": not Geneva)."""
     after = [p for i, p in places if i >= token]
@@ -270,15 +272,14 @@ def place_for(places: list[tuple[int, PlaceFinding]], token: int, norms: list[st
     i, p = before[-1]
     between = norms[i:token]
     for k in range(len(between) - 1):
-        if between[k] in (",", ";") and between[k + 1] in _CLAUSE_JOINERS:
+        if between[k] in (",", ";") and between[k + 1] in rules.clause_joiners:
             return None
     return p
 
 
-DATELINE_MARKS = frozenset({":", "(", "-", "—", "–"})
-
-
-def find_dateline(sentences: list[Sentence], gazetteer: Gazetteer, doc_countries: frozenset[str]) -> Candidate | None:
+def find_dateline(
+    sentences: list[Sentence], rules: PlaceRules, gazetteer: Gazetteer, doc_countries: frozenset[str]
+) -> Candidate | None:
     """The place of a dateline ("LUCKNOW: ...", "KYIV, June 19 (Reuters) -") at the start of one of
     the first three sentences: where the article was filed, a vote for the country it is about."""
     for s in sentences[:3]:
@@ -288,7 +289,8 @@ def find_dateline(sentences: list[Sentence], gazetteer: Gazetteer, doc_countries
             continue
         n, cands = found
         rest = norms[n:n + 6]
-        if rest and (rest[0] in DATELINE_MARKS or (rest[0] == "," and any(w in DATELINE_MARKS for w in rest))):
+        marks = rules.dateline_marks
+        if rest and (rest[0] in marks or (rest[0] == "," and any(w in marks for w in rest))):
             return _disambiguate(cands, doc_countries)
     return None
 

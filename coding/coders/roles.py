@@ -21,15 +21,12 @@ def _boundary_between(norms: list[str], lo: int, hi: int, g: Grammar) -> bool:
     return any(norms[k] in g.clause_boundaries for k in range(lo, hi))
 
 
-_NOMINAL_DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "any"})
-
-
 def _left_subject(
     groups, action: ActionMatch, norms, g: Grammar, taken: set[int], triggers: tuple[tuple[int, str], ...] = ()
 ) -> ActorGroup | None:
     # a noun trigger after a determiner ("condemned the attack") is the object of a commenting verb
     # before it: its agent is not found across that verb
-    nominal = action.start > 0 and norms[action.start - 1] in _NOMINAL_DETERMINERS
+    nominal = action.start > 0 and norms[action.start - 1] in g.nominal_determiners
     participial = norms[action.start].endswith("ing") and action.start > 0 and norms[action.start - 1] == ","
     barrier = max((t for t, code in triggers if t < action.start and code[:2] in g.object_taking_roots),
                   default=-1) if nominal else -1
