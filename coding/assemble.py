@@ -69,13 +69,18 @@ def make_mention(
         actor_type = ac.set_actor_type or actor_type
         if target is not None:
             target_type = ac.set_target_type or target_type
+    where = place.country if place is not None else None
+    actor_type, abroad = acled.located(actor_type, source.country, where)
+    if target is not None:
+        target_type, target_abroad = acled.located(target_type, target.country, where)
+        abroad = abroad or target_abroad
     mode, mode_rule = modality
     deaths = fatalities if (fatalities is not None and entry.quad_class == 4) else None
     rule_ids = [action.rule_id, *source.rule_ids]
     if target is not None:
         rule_ids += target.rule_ids
     for rid in (mode_rule, date.rule_id if date else None, place.rule_id if place else None,
-                deaths[1] if deaths else None, ac.id if ac else None):
+                deaths[1] if deaths else None, ac.id if ac else None, abroad):
         if rid:
             rule_ids.append(rid)
     rule_ids = list(dict.fromkeys(rule_ids))

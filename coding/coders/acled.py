@@ -29,6 +29,14 @@ class AcledRule:
 class AcledRules:
     rules: tuple[AcledRule, ...]
     role_types: dict[str, str]
+    abroad: tuple[str, str, str]  # (rule id, type of forces at home, type abroad)
+
+    def located(self, actor_type: str | None, actor_country: str | None, place_country: str | None) -> tuple[str | None, str | None]:
+        """(actor type, rule id) once the event's country is known: state forces abroad are external."""
+        rule_id, home, away = self.abroad
+        if actor_type == home and actor_country and place_country and actor_country != place_country:
+            return away, rule_id
+        return actor_type, None
 
     def actor_type(self, role: str | None, given: str | None) -> str | None:
         if given:
@@ -67,7 +75,11 @@ def load_acled_rules() -> AcledRules:
             pair.event_type, pair.sub_event_type, pair.disorder_type,
             it.data.get("set_actor_type"), it.data.get("set_target_type"),
         ))
-    return AcledRules(tuple(rules), role_types)
+    abroad = data["abroad"]
+    for key in ("from", "to"):
+        if abroad.get(key) not in known_types:
+            raise RuleError("R007", "rules/acled.yaml", None, f"abroad.{key}: unknown ACLED actor type {abroad.get(key)!r}")
+    return AcledRules(tuple(rules), role_types, (abroad["id"], abroad["from"], abroad["to"]))
 
 
 def _contains(norms: list[str], present: set[str], phrase: tuple[str, ...]) -> bool:
