@@ -25,7 +25,8 @@ def card(tmp_path_factory):
 def test_acled_metrics_by_hand(card):
     s = card[0]["sets"]["gold_acled"]
     # a1 (Kenyan police arrest in Nairobi) is right on every field; a2 (Israeli air strike on Tyre)
-    # is right except fatalities (gold says 5, the text says three); a3 has no event: wrong on all.
+    # is right except fatalities (gold says 5, the text says three; Israeli forces in Lebanon are
+    # "External/Other forces", ACLED inter 8); a3 has no event: wrong on all.
     assert s["coverage"] == pytest.approx(2 / 3, abs=1e-4)
     for field in ("event_type", "sub_event_type", "event_date", "country", "location", "actor1_type"):
         assert s[field] == pytest.approx(2 / 3, abs=1e-4), field
