@@ -118,7 +118,7 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
     for s, sa, places in zip(sents, per_sentence, places_by_sentence):
         norms = [t.norm for t in s.tokens]
         discard = coders.discards.match(norms)
-        actions = [a for a in coders.actions.find(s, discarded=discard is not None) if a.start not in sa.name_tokens]
+        actions = coders.actions.find(s, discarded=discard is not None, names=sa.name_tokens)
         if trace is not None:
             trace.append(SentenceTrace(s.index, s.text, tuple(t.text for t in s.tokens), sa.actors, sa.groups,
                                        tuple(actions), discard))

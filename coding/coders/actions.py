@@ -193,13 +193,16 @@ class ActionIndex:
 
         return go(1, i + 1, [i]) if len(slots) > 1 else [i]
 
-    def find(self, sentence: Sentence, discarded: bool = False) -> list[ActionMatch]:
+    def find(self, sentence: Sentence, discarded: bool = False, names: frozenset[int] = frozenset()) -> list[ActionMatch]:
+        """Non-overlapping matches, longest first; no trigger inside a proper name ("United States")."""
         if discarded:
             return []
         norms = [t.norm for t in sentence.tokens]
         candidates: list[tuple[ActionRule, list[int]]] = []
         markers = self.grammar.verb_markers
         for i, w in enumerate(norms):
+            if i in names:
+                continue
             for rule in self.by_form.get(w, ()):
                 if w in rule.slots[0].after_marker and (i == 0 or norms[i - 1] not in markers):
                     continue
