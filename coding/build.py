@@ -12,7 +12,7 @@ from . import __version__
 from .frame import documents_frame, events_frame, mentions_frame
 from .ingest import discover, read_inputs
 from .pipeline import Coders, code_document
-from .records import Document, Rejection
+from .records import Rejection
 from .write import write_dataset
 from schemas import SCHEMA_VERSION
 from schemas.dataset import Report, validate_frames

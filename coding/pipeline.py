@@ -111,7 +111,7 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
     doc_country = dominant_country(countries)
     doc_norms = [t.norm for s in sents for t in s.tokens]
 
-    def fallback(source, target):
+    def place_fallback(source, target):
         return place_from_actors(source, target, coders.gazetteer)
 
     mentions: dict[str, Mention] = {}
@@ -144,7 +144,7 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
                 if target is None and place is not None and action.code[:2] in coders.grammar.target_from_place_roots:
                     target = target_from_place(place)
                 m = make_mention(doc, s, action, source, target, mode, date, place, deaths, coders.acled,
-                                 doc_country, coders.version, fallback, doc_norms)
+                                 doc_country, coders.version, place_fallback, doc_norms)
                 found_here.append((m, action.fallback))
         # "X said it had expelled Y", "X said Y attacked Z": the reported act is the event; a bare
         # statement without a target is kept only when the sentence asserts nothing more specific

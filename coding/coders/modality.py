@@ -10,7 +10,7 @@ import lemminflect
 
 from ..grammar import Grammar
 from ..records import ActionMatch, Sentence
-from ..rulebook import as_int, check_keys, check_unique_ids, read_yaml, read_yaml_items, rules_dir, RuleError
+from ..rulebook import check_keys, check_unique_ids, read_yaml, read_yaml_items, rules_dir, RuleError
 from ..text import normalise_phrase
 
 MODALITIES = ("negated", "hypothetical", "future", "question")
