@@ -63,7 +63,7 @@ def make_mention(
     char_start, char_end = toks[action.start].start, toks[action.end - 1].end
     actor_type = acled.actor_type(source.role, source.acled_type)
     target_type = acled.actor_type(target.role, target.acled_type) if target is not None else None
-    norms = [t.norm for t in toks]
+    norms = sentence.norms
     ac = acled_type(action.code, norms, actor_type, target_type, acled, doc_norms)
     if ac is not None:
         actor_type = ac.set_actor_type or actor_type

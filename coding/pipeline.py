@@ -116,7 +116,7 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
 
     mentions: dict[str, Mention] = {}
     for s, sa, places in zip(sents, per_sentence, places_by_sentence):
-        norms = [t.norm for t in s.tokens]
+        norms = s.norms
         discard = coders.discards.match(norms)
         actions = coders.actions.find(s, discarded=discard is not None, names=sa.name_tokens)
         if trace is not None:

@@ -47,6 +47,7 @@ class Sentence:
     end: int
     text: str
     tokens: tuple[Token, ...]
+    norms: tuple[str, ...]  # the tokens' norms, computed once: every coder reads them
 
 
 @dataclass(frozen=True)

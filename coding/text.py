@@ -119,7 +119,8 @@ def sentences(text: str, lowercase_doc: bool | None = None) -> list[Sentence]:
     out = []
     for i, (s, e) in enumerate(split_sentences(text, lowercase_doc=lower)):
         chunk = text[s:e]
-        out.append(Sentence(index=i, start=s, end=e, text=chunk, tokens=tokenize(chunk, s)))
+        tokens = tokenize(chunk, s)
+        out.append(Sentence(index=i, start=s, end=e, text=chunk, tokens=tokens, norms=tuple(t.norm for t in tokens)))
     return out
 
 

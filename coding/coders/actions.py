@@ -197,7 +197,7 @@ class ActionIndex:
         """Non-overlapping matches, longest first; no trigger inside a proper name ("United States")."""
         if discarded:
             return []
-        norms = [t.norm for t in sentence.tokens]
+        norms = sentence.norms
         candidates: list[tuple[ActionRule, list[int]]] = []
         markers = self.grammar.verb_markers
         for i, w in enumerate(norms):

@@ -156,7 +156,7 @@ def _retext(actor: Actor, sentence: Sentence, piece: Piece) -> Actor:
 def _group(actors: list[Actor], sentence: Sentence, g: Grammar) -> list[ActorGroup]:
     """Coordinated actors form one group: "Iran and Israel", "Tehran, Tel Aviv, and Washington",
     "Israel-Iran". A list joined by commas alone is not coordination (apposition, clauses)."""
-    norms = [t.norm for t in sentence.tokens]
+    norms = sentence.norms
     groups: list[list[Actor]] = []
     conjoined: list[bool] = []
     for a in actors:
@@ -203,14 +203,14 @@ def _share_head(members: tuple[Actor, ...]) -> tuple[Actor, ...]:
 
 def _speaker(groups: list[ActorGroup], sentence: Sentence, g: Grammar) -> tuple[ActorGroup | None, int | None]:
     """The group next to a speech verb ("X said", "said X", "according to X") and the verb's index."""
-    norms = [t.norm for t in sentence.tokens]
+    norms = sentence.norms
     for grp in groups:
         for k in range(grp.end, min(len(norms), grp.end + 3)):
             if norms[k] in g.speech_verbs:
                 return grp, k
         if grp.start >= 1 and norms[grp.start - 1] in g.speech_verbs:
             return grp, grp.start - 1
-        if grp.start >= 2 and norms[grp.start - 2:grp.start] == ["according", "to"]:
+        if grp.start >= 2 and norms[grp.start - 2:grp.start] == ("according", "to"):
             return grp, grp.start - 2
     return None, None
 
@@ -271,7 +271,7 @@ def code_sentence(
     sentence: Sentence, lexicon: ActorLexicon, grammar: Grammar, memory: Memory, on: dt.date | None,
     lowercase_doc: bool,
 ) -> tuple[SentenceActors, Memory]:
-    norms = [t.norm for t in sentence.tokens]
+    norms = sentence.norms
     originals = [t.text for t in sentence.tokens]
     pieces = lexicon.scan(norms, originals, lowercase_doc)
     named: list[Actor] = []

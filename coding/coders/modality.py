@@ -87,7 +87,7 @@ def modality(
     """(modality, rule id or None for asserted) of one action in its sentence. For actions whose
     source is the speaker ("X warned that any attack would ..."), the scope is the speaker's verb
     of saying: the warning is asserted even though its content is conditional."""
-    norms = [t.norm for t in sentence.tokens]
+    norms = sentence.norms
     if action.source == "speaker" and speech_verb is not None:
         action = ActionMatch(action.rule_id, action.code, speech_verb, speech_verb + 1, (speech_verb,), action.source,
                              action.target, action.reciprocal, action.requires_target)

@@ -93,7 +93,7 @@ class Gazetteer:
     def region_countries(self, sentence: Sentence) -> list[str]:
         """Countries of the subdivision names written (capitalised) in a sentence."""
         toks = sentence.tokens
-        norms = fold([t.norm for t in toks])
+        norms = fold(sentence.norms)
         out = []
         i = 0
         while i < len(toks):
@@ -165,7 +165,7 @@ def find_places(
     sentence: Sentence, rules: PlaceRules, gazetteer: Gazetteer, doc_countries: frozenset[str], lowercase_doc: bool
 ) -> list[tuple[int, PlaceFinding]]:
     """(token index, place) for every gazetteer place right after a locative preposition."""
-    norms = list(fold([t.norm for t in sentence.tokens]))
+    norms = fold(sentence.norms)
     out = []
     i = 0
     while i < len(norms):
@@ -283,7 +283,7 @@ def find_dateline(
     """The place of a dateline ("LUCKNOW: ...", "KYIV, June 19 (Reuters) -") at the start of one of
     the first three sentences: where the article was filed, a vote for the country it is about."""
     for s in sentences[:3]:
-        norms = list(fold([t.norm for t in s.tokens]))
+        norms = fold(s.norms)
         found = gazetteer.lookup(norms, 0) if norms else None
         if found is None:
             continue

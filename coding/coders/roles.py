@@ -10,10 +10,10 @@ from .actors import SentenceActors
 
 
 IMPLICIT_PROTESTERS_RULE = "infer.implicit_protesters"
-PROTESTERS = Actor(text="(protesters)", code="OPP", country=None, role="OPP", acled_type="Protesters",
+PROTESTERS = Actor(text="(protesters)", code="OPP", country=None, role="OPP", acled_type=None,
                    start=-1, end=-1, rule_ids=(IMPLICIT_PROTESTERS_RULE,))
 UNIDENTIFIED_RULE = "infer.unidentified_perpetrator"
-UNIDENTIFIED = Actor(text="(unidentified)", code="UAF", country=None, role="UAF", acled_type="Political militia",
+UNIDENTIFIED = Actor(text="(unidentified)", code="UAF", country=None, role="UAF", acled_type=None,
                      start=-1, end=-1, rule_ids=(UNIDENTIFIED_RULE,))
 
 
