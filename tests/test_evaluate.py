@@ -85,3 +85,14 @@ def test_unrecognised_gold_is_a_clear_error(tmp_path):
 def test_shared_gold_sets_are_recognised():
     path = shared_or_skip("gold/cameo_manual_examples_dev.jsonl")
     assert read_gold(path).kind == "cameo_manual"
+
+
+@pytest.mark.parametrize("root, expected", [
+    ("01", "statement"), ("02", "statement"), ("04", "verbal_cooperation"), ("08", "material_cooperation"),
+    ("13", "verbal_conflict"), ("16", "verbal_conflict"), ("14", "material_conflict"), ("19", "material_conflict"),
+])
+def test_five_class_follows_the_sets_definition(root, expected):
+    """Appeals are statements and "reduce relations" is verbal conflict in the five-class sets."""
+    from coding.evaluation.metrics import FIVE_CLASS_OF_ROOT
+    assert FIVE_CLASS_OF_ROOT[root] == expected
+    assert sorted(FIVE_CLASS_OF_ROOT) == [f"{i:02d}" for i in range(1, 21)]
