@@ -88,6 +88,15 @@ def dominant_country(counts: Counter[str]) -> str | None:
     return country if len(counts) == 1 or (n >= 2 and 2 * n >= total) else None
 
 
+def _demanded_of(pairs, sa):
+    """ "Britain said Libya must hand over the suspects": the speaker demands of the act's subject.
+    No demand without a speaker, or when the speaker is the subject ("we must defend ourselves")."""
+    if sa.speaker is None:
+        return []
+    subjects = list(dict.fromkeys(src for src, _ in pairs if src.code not in {m.code for m in sa.speaker.members}))
+    return [(spk, subj) for spk in sa.speaker.members for subj in subjects]
+
+
 def code_document(doc: Document, coders: Coders, trace: list | None = None) -> CodedDocument:
     text = doc.text
     lower = is_lowercase_document(text)
@@ -133,12 +142,16 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
             pairs = assign_roles(action, sa, norms, coders.grammar, taken, triggers)
             if not pairs:
                 continue
-            mode = modality(action, s, coders.modality, coders.grammar, sa.speech_verb)
-            if mode[0] == "future":
-                recoded = coders.intent.recode(action.code)
-                if recoded is not None:  # "Finland will give Tanzania a grant": intent, asserted now
-                    action = replace(action, code=recoded[0])
-                    mode = ("asserted", f"{mode[1]};{recoded[1]}")
+            mode_name, mode_rule, recode = modality(action, s, coders.modality, coders.grammar, sa.speech_verb)
+            mode = (mode_name, mode_rule)
+            if recode == "demand":
+                pairs = _demanded_of(pairs, sa)
+            recoded = coders.intent.recode(action.code, recode) if recode and pairs else None
+            if recoded is not None:
+                # "Finland will give Tanzania a grant": intent; "X said it would not accept Y":
+                # rejection; "X said Y must release Z": X demands of Y. Each is asserted now.
+                action = replace(action, code=recoded[0])
+                mode = ("asserted", f"{mode_rule};{recoded[1]}")
             place = place_for(places, action.start, norms, coders.places)
             for source, target in pairs:
                 if target is None and place is not None and action.code[:2] in coders.grammar.target_from_place_roots:

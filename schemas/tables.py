@@ -218,7 +218,7 @@ class MentionSchema(_CodedEventColumns):
     date_text: Optional[Series[pd.StringDtype]] = pa.Field(
         nullable=True, description="The date phrase the event date was resolved from; null when the publication date was used."
     )
-    actor_text: Series[pd.StringDtype] = pa.Field(description="Source actor as written (for a pronoun: the pronoun).")
+    actor_text: Series[pd.StringDtype] = pa.Field(description="Source actor as written; for a pronoun (\"he\", \"it\", \"both sides\") the words of the actor it resolves to.")
     action_text: Series[pd.StringDtype] = pa.Field(description="The words that triggered the action rule.")
     target_text: Optional[Series[pd.StringDtype]] = pa.Field(nullable=True, description="Target actor as written.")
     modality: Series[pd.StringDtype] = pa.Field(

@@ -148,9 +148,8 @@ def _resolve(compound: list[Piece], sentence: Sentence, on: dt.date | None) -> A
 
 
 def _retext(actor: Actor, sentence: Sentence, piece: Piece) -> Actor:
-    toks = sentence.tokens
-    text = sentence.text[toks[piece.start].start - sentence.start: toks[piece.end - 1].end - sentence.start]
-    return replace(actor, text=text, start=piece.start, end=piece.end, rule_ids=actor.rule_ids + (piece.entry.rule_id,))
+    """The antecedent, standing where the pronoun stands; its text stays the antecedent's (who "he" is)."""
+    return replace(actor, start=piece.start, end=piece.end, rule_ids=actor.rule_ids + (piece.entry.rule_id,))
 
 
 def _group(actors: list[Actor], sentence: Sentence, g: Grammar) -> list[ActorGroup]:

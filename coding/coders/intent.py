@@ -1,5 +1,16 @@
-"""Intent: a stated future act is coded as the expression of an intent or a threat
-(``rules/intent.yaml``): "Finland will give Tanzania a grant" -> 0331, "X will attack Y" -> 1384."""
+"""Intent: what an actor says about a future act is coded as the statement it is
+(``rules/intent.yaml``).
+
+- ``future``: a stated future act is an expression of intent or a threat ("Finland will give
+  Tanzania a grant" -> 0331, "X will attack Y" -> 1384).
+- ``refusal``: a refused act of cooperation is a rejection ("Syria said it would not accept
+  refugees", "refused to withdraw"): the intent code is mapped to the matching 12 code.
+- ``demand``: a speaker saying another actor must act is a demand by the speaker on that actor
+  ("Britain said Libya must hand over the suspects"): the intent code is mapped to the matching 10 code.
+
+Refusals and demands are looked up on the intent code of the act, so ``intent.yaml`` states each
+parallel once: 0311 (intend economic cooperation) <-> 1011 (demand it) <-> 1211 (reject it).
+"""
 
 from __future__ import annotations
 
@@ -10,32 +21,46 @@ from schemas.codebook import cameo_codes
 
 
 SAME = "same"
+WHEN = ("future", "refusal", "demand")
 
 
 @dataclass(frozen=True)
 class IntentRules:
-    by_prefix: dict[str, tuple[str, str]]  # code prefix -> (intent code, rule id)
+    tables: dict[str, dict[str, tuple[str, str]]]  # when -> code prefix -> (new code, rule id)
 
-    def recode(self, code: str) -> tuple[str, str] | None:
-        """(intent code, rule id) for the longest prefix of ``code`` that has one."""
+    def _lookup(self, when: str, code: str) -> tuple[str, str] | None:
+        table = self.tables.get(when, {})
         for n in range(len(code), 1, -1):
-            hit = self.by_prefix.get(code[:n])
+            hit = table.get(code[:n])
             if hit is not None:
                 return (code, hit[1]) if hit[0] == SAME else hit
         return None
+
+    def recode(self, code: str, when: str = "future") -> tuple[str, str] | None:
+        """(new code, rule ids) for an act stated as future, refused or demanded; None when the
+        codebook has no such statement for it (a refused attack is simply not an attack)."""
+        intent = self._lookup("future", code)
+        if when == "future" or intent is None:
+            return intent
+        hit = self._lookup(when, intent[0])
+        return None if hit is None else (hit[0], f"{intent[1]};{hit[1]}")
 
 
 def load_intent_rules() -> IntentRules:
     book = cameo_codes()
     items = read_yaml_items(rules_dir() / "intent.yaml")
     check_unique_ids(items)
-    by_prefix: dict[str, tuple[str, str]] = {}
+    tables: dict[str, dict[str, tuple[str, str]]] = {w: {} for w in WHEN}
     for it in items:
-        check_keys(it, ["id", "from", "to"], ["note"])
+        check_keys(it, ["id", "from", "to"], ["note", "when"])
+        when = it.data.get("when", "future")
+        if when not in WHEN:
+            raise it.error("R007", f"when must be one of {WHEN}")
         if it.data["to"] != SAME and it.data["to"] not in book:
             raise it.error("R005", f"unknown CAMEO code {it.data['to']!r}")
+        table = tables[when]
         for prefix in it.data["from"]:
-            if prefix in by_prefix:
-                raise it.error("R008", f"prefix {prefix!r} already mapped by {by_prefix[prefix][1]}")
-            by_prefix[prefix] = (it.data["to"], it.data["id"])
-    return IntentRules(by_prefix)
+            if prefix in table:
+                raise it.error("R008", f"prefix {prefix!r} already mapped by {table[prefix][1]}")
+            table[prefix] = (it.data["to"], it.data["id"])
+    return IntentRules(tables)

@@ -12,6 +12,7 @@ from ..grammar import Grammar
 from ..records import ActionMatch, Sentence
 from ..rulebook import check_keys, check_unique_ids, read_yaml, read_yaml_items, rules_dir, RuleError
 from ..text import normalise_phrase
+from .intent import WHEN
 
 MODALITIES = ("negated", "hypothetical", "future", "question")
 
@@ -22,6 +23,7 @@ class ModalityRule:
     modality: str
     cues: dict[str, tuple[tuple[str, ...], ...]]  # first word -> cues, longest first
     sentence_final: frozenset[str]
+    recode: str | None = None  # intent.yaml table that turns the act into a statement: future/refusal/demand
 
 
 @dataclass(frozen=True)
@@ -43,14 +45,17 @@ def load_modality_rules() -> ModalityRules:
     check_unique_ids(items)
     rules = []
     for it in items:
-        check_keys(it, ["id", "modality"], ["cues", "sentence_final", "examples"])
+        check_keys(it, ["id", "modality"], ["cues", "sentence_final", "examples", "recode"])
         if it.data["modality"] not in MODALITIES:
             raise it.error("R007", f"modality must be one of {MODALITIES}")
         cues: dict[str, list] = {}
         for cue in sorted({normalise_phrase(c) for c in it.data.get("cues") or []}, key=len, reverse=True):
             cues.setdefault(cue[0], []).append(cue)
         cues = {k: tuple(v) for k, v in cues.items()}
-        rules.append(ModalityRule(it.data["id"], it.data["modality"], cues, frozenset(it.data.get("sentence_final") or [])))
+        if it.data.get("recode") not in (None, *WHEN):
+            raise it.error("R007", f"recode must be one of {WHEN}")
+        rules.append(ModalityRule(it.data["id"], it.data["modality"], cues, frozenset(it.data.get("sentence_final") or []),
+                                  it.data.get("recode")))
     order = {m: i for i, m in enumerate(MODALITIES)}
     rules.sort(key=lambda r: order[r.modality])
     return ModalityRules(int(data["window_before"]), int(data["window_after"]), frozenset(data["scope_breakers"]),
@@ -83,8 +88,8 @@ def _longest_cue(norms: list[str], lo: int, hi: int, cues: dict[str, tuple[tuple
 
 def modality(
     action: ActionMatch, sentence: Sentence, rules: ModalityRules, grammar: Grammar, speech_verb: int | None = None
-) -> tuple[str, str | None]:
-    """(modality, rule id or None for asserted) of one action in its sentence. For actions whose
+) -> tuple[str, str | None, str | None]:
+    """(modality, rule id or None for asserted, recode table or None) of one action in its sentence. For actions whose
     source is the speaker ("X warned that any attack would ..."), the scope is the speaker's verb
     of saying: the warning is asserted even though its content is conditional."""
     norms = sentence.norms
@@ -101,13 +106,18 @@ def modality(
     hi = min(len(norms), action.end + ahead)
     intent = action.code[:2] in rules.intent_roots
     after = next((j for j in range(action.end, hi) if norms[j] in grammar.clause_boundaries), hi)
-    best: tuple[int, int, ModalityRule] | None = None
+    best: tuple[bool, int, int, ModalityRule] | None = None
     for order, rule in enumerate(rules.rules):
-        if intent and rule.modality in ("hypothetical", "future"):
+        if intent and rule.modality in ("hypothetical", "future") and rule.recode != "demand":
             continue
         if rule.sentence_final and norms and norms[-1] in rule.sentence_final:
-            return rule.modality, rule.id
+            return rule.modality, rule.id, rule.recode
         n = max(_longest_cue(norms, lo, action.start, rule.cues), _longest_cue(norms, action.end, after, rule.cues))
-        if n and (best is None or (n, -order) > (best[0], best[1])):
-            best = (n, -order, rule)
-    return (best[2].modality, best[2].id) if best is not None else ("asserted", None)
+        if rule.modality == "negated":  # inside a gapped pattern: "will not attack", "held no talks"
+            n = max(n, _longest_cue(norms, action.start + 1, action.end, rule.cues))
+        # a negation in scope wins over any modal ("said he would not provide"); otherwise the
+        # longest cue ("said it would" over "would"), then the category order
+        key = (rule.modality == "negated", n, -order, rule)
+        if n and (best is None or key[:3] > best[:3]):
+            best = key
+    return (best[3].modality, best[3].id, best[3].recode) if best is not None else ("asserted", None, None)

@@ -35,8 +35,14 @@ class Outcome:
     distance: float | None = None
 
 
+GENERIC_STATEMENT = "010"
+
+
 def asserted(mentions: tuple[Mention, ...]) -> list[Mention]:
-    return sorted((m for m in mentions if m.modality == "asserted"), key=lambda m: (m.sentence_index, m.char_start))
+    """Asserted mentions in reading order; within a sentence a generic statement (010, "make statement,
+    not specified") comes after the specific events, so "X said Y attacked Z" is first Y -> Z."""
+    return sorted((m for m in mentions if m.modality == "asserted"),
+                  key=lambda m: (m.sentence_index, m.cameo_code == GENERIC_STATEMENT, m.char_start))
 
 
 def top(ms: list[Mention], field: str) -> Mention | None:
