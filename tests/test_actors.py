@@ -25,10 +25,10 @@ def actors_of(coders, text: str, on=PUB):
         ("Russian President Vladimir Putin spoke.", [("Russian President Vladimir Putin", "RUSGOV")]),
         ("Kenyan police moved in.", [("Kenyan police", "KENCOP")]),
         ("Tehran has vowed to respond.", [("Tehran", "IRNGOV")]),
-        ("The Russian leader spoke.", [("Russian leader", "RUSGOV")]),
+        ("The Russian leader spoke.", [("The Russian leader", "RUSGOV")]),
         ("Iran's Supreme Leader Ayatollah Ali Khamenei spoke.", [("Iran’s Supreme Leader Ayatollah Ali Khamenei", "IRNGOV")]),
         ("Israeli troops advanced.", [("Israeli troops", "ISRMIL")]),
-        ("The police arrived.", [("police", "COP")]),
+        ("The police arrived.", [("The police", "COP")]),
     ],
 )
 def test_compound_actors(coders, text, expected):

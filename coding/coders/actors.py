@@ -100,7 +100,37 @@ def _compose(pieces: list[Piece], norms: list[str], g: Grammar) -> list[list[Pie
     return out
 
 
-def _resolve(compound: list[Piece], sentence: Sentence, on: dt.date | None) -> Actor | None:
+_APPROXIMATORS = frozenset(("some", "about", "around", "nearly", "almost", "roughly", "approximately", "over",
+                            "least", "than", "more", "up", "estimated"))
+
+
+def _is_number(w: str) -> bool:
+    return w.replace(",", "").replace(".", "").isdigit()
+
+
+def _written_start(first: int, norms: tuple[str, ...] | list[str], g: Grammar) -> int:
+    """Where a group of people is written to start: "[Up to 1,000 ethnic] Turks", "[Thousands of]
+    protesters", "[A group of angry] farmers". Only the actor's text uses it; roles and syntax keep
+    the dictionary match."""
+    i = first
+    while i > 0:
+        w = norms[i - 1]
+        if w in ("a", "an", "the"):
+            return i - 1
+        if w == "of" and i >= 2 and (norms[i - 2] in g.quantifiers or _is_number(norms[i - 2])):
+            i -= 1
+        elif w == "to" and i >= 2 and norms[i - 2] == "up":
+            i -= 1
+        elif w == "at" and norms[i] == "least":
+            i -= 1
+        elif _is_number(w) or w in g.quantifiers or w in _APPROXIMATORS or w in g.title_modifiers:
+            i -= 1
+        else:
+            break
+    return i
+
+
+def _resolve(compound: list[Piece], sentence: Sentence, on: dt.date | None, g: Grammar) -> Actor | None:
     by_kind: dict[str, Piece] = {}
     agents = []
     for p in compound:
@@ -139,7 +169,9 @@ def _resolve(compound: list[Piece], sentence: Sentence, on: dt.date | None) -> A
         return None
     toks = sentence.tokens
     first, last = compound[0].start, compound[-1].end
-    text = sentence.text[toks[first].start - sentence.start: toks[last - 1].end - sentence.start]
+    people = compound[-1].entry.kind in (AGENT, DEMONYM, ADJECTIVE) and not (PERSON in by_kind or ORG in by_kind)
+    lo = _written_start(first, sentence.norms, g) if people else first
+    text = sentence.text[toks[lo].start - sentence.start: toks[last - 1].end - sentence.start]
     return Actor(
         text=text, code=code, country=country, role=role, acled_type=acled, start=first, end=last,
         rule_ids=tuple(p.entry.rule_id for p in compound), is_person=PERSON in by_kind,
@@ -182,18 +214,21 @@ def _group(actors: list[Actor], sentence: Sentence, g: Grammar) -> list[ActorGro
         if prep == "of" and i >= 1 and (norms[i - 1] in g.quantifiers or norms[i - 1].isdigit()):
             prep = None  # "thousands of protesters" is the subject
         possessive = end < len(norms) and norms[end] in _POSSESSIVE
-        out.append(ActorGroup(_share_head(tuple(members)), start, end, prep, possessive))
+        out.append(ActorGroup(_share_head(tuple(members), sentence), start, end, prep, possessive))
     return out
 
 
-def _share_head(members: tuple[Actor, ...]) -> tuple[Actor, ...]:
-    """"Indian and Pakistani troops": the coordinated adjectives share the head noun's role."""
+def _share_head(members: tuple[Actor, ...], sentence: Sentence) -> tuple[Actor, ...]:
+    """"Indian and Pakistani troops": the coordinated adjectives share the head noun's role, and
+    each is written as the whole phrase up to the head ("Indian and Pakistani troops")."""
     head = members[-1]
     if len(members) < 2 or head.role is None or head.country is None or head.code != head.country + head.role:
         return members
+    toks = sentence.tokens
     shared = tuple(
         replace(m, code=m.country + head.role, role=head.role, acled_type=head.acled_type,
-                rule_ids=m.rule_ids + head.rule_ids[1:])
+                rule_ids=m.rule_ids + head.rule_ids[1:],
+                text=sentence.text[toks[m.start].start - sentence.start: toks[head.end - 1].end - sentence.start])
         if m.modifier and m.country else m
         for m in members[:-1]
     )
@@ -280,7 +315,7 @@ def code_sentence(
         if compound[0].entry.kind == COREF:
             corefs.append(compound[0])
             continue
-        actor = _resolve(compound, sentence, on)
+        actor = _resolve(compound, sentence, on, grammar)
         if actor is not None:
             if compound[-1].entry.kind == AGENT and not lowercase_doc:
                 actor = _titled_name(actor, sentence, covered)
