@@ -168,6 +168,7 @@ class ActionIndex:
 
     def _match_from(self, rule: ActionRule, norms: list[str], i: int) -> list[int] | None:
         boundaries = self.grammar.clause_boundaries
+        free = self.grammar.gap_free_words
         slots = rule.slots
 
         def go(si: int, ti: int, acc: list[int]) -> list[int] | None:
@@ -176,16 +177,18 @@ class ActionIndex:
             slot = slots[si]
             if slot.forms is None:
                 nxt = slots[si + 1]
-                for skip in range(0, slot.gap + 1):
-                    t = ti + skip
-                    if t >= len(norms):
-                        return None
-                    if skip and norms[t - 1] in boundaries:
+                cost = 0  # gap tokens skipped so far, not counting free words (dates, hyphen parts)
+                t = ti
+                while cost <= slot.gap and t < len(norms):
+                    if t > ti and norms[t - 1] in boundaries:
                         return None
                     if norms[t] in nxt.forms:
                         found = go(si + 2, t + 1, acc + [t])
                         if found is not None:
                             return found
+                    if not (norms[t] in free or (t > 0 and norms[t - 1] == "-")):
+                        cost += 1
+                    t += 1
                 return None
             if ti < len(norms) and norms[ti] in slot.forms:
                 return go(si + 1, ti + 1, acc + [ti])
