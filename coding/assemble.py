@@ -56,6 +56,7 @@ def make_mention(
 ) -> Mention:
     entry = cameo_codes()[action.code]
     material = entry.quad_class in (2, 4)
+    material_conflict = entry.quad_class == 4
     source, target = _localise(source, place, doc_country, material), _localise(target, place, doc_country, material)
     if place is None and fallback_place is not None:
         place = fallback_place(source, target)
@@ -97,12 +98,13 @@ def make_mention(
         event_date=date.date if date else None, date_precision=date.precision if date else None,
         date_text=date.text if date else None,
         actor_text=source.text, actor_code=source.code, actor_country=source.country, actor_role=source.role,
-        actor_type=actor_type,
+        actor_type=actor_type, actor_acled=acled.actor_name(source, actor_type, material_conflict),
         action_text=doc.text[char_start:char_end], cameo_code=action.code, cameo_root=entry.root,
         cameo_label=entry.name, quad_class=entry.quad_class, goldstein=entry.goldstein,
         target_text=target.text if target else None, target_code=target_code,
         target_country=target.country if target else None, target_role=target.role if target else None,
         target_type=target_type,
+        target_acled=acled.actor_name(target, target_type, material_conflict) if target is not None else None,
         acled_event_type=ac.event_type if ac else None, acled_sub_event_type=ac.sub_event_type if ac else None,
         disorder_type=ac.disorder_type if ac else None,
         location_text=place.text if place else None, location_country=place.country if place else None,
@@ -114,8 +116,8 @@ def make_mention(
 
 _EVENT_FIRST = [
     "event_date", "date_precision", "actor_code", "actor_country", "actor_role", "actor_type", "cameo_code",
-    "cameo_root", "cameo_label", "quad_class", "goldstein", "target_code", "target_country", "target_role",
-    "target_type", "acled_event_type", "acled_sub_event_type", "disorder_type", "location_text", "location_country",
+    "actor_acled", "cameo_root", "cameo_label", "quad_class", "goldstein", "target_code", "target_country",
+    "target_role", "target_type", "target_acled", "acled_event_type", "acled_sub_event_type", "disorder_type", "location_text", "location_country",
     "admin1", "latitude", "longitude", "geo_precision", "coder_version",
 ]
 

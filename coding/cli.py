@@ -106,6 +106,7 @@ def code(text_or_file: str, date: str | None, explain: bool) -> None:
             f"[{m.actor_text} | {m.action_text} | {m.target_text or ''}]"
         )
         if explain:
+            click.echo(f"{'':12} ACLED actors: {m.actor_acled or '-'} -> {m.target_acled or '-'}")
             click.echo(f"{'':12} rules: {m.rule_ids}")
 
 
@@ -141,7 +142,8 @@ def validate(path: Path) -> None:
 _SCORE_LABELS = {
     "acled_notes": [("event_type", "event type"), ("sub_event_type", "sub-event type"), ("event_date", "event date"),
                     ("fatalities", "fatalities"), ("country", "country"), ("location", "location (25 km / name)"),
-                    ("actor1_type", "actor 1 type"), ("event_type_macro_f1", "event type macro-F1")],
+                    ("actor1_type", "actor 1 type"), ("actor1_name", "actor 1 name (ACLED style)"),
+                    ("event_type_macro_f1", "event type macro-F1")],
     "cameo_manual": [("root", "root (top)"), ("root_any", "root (any)"), ("base_any", "3-digit base (any)"),
                      ("code_any", "exact code (any)")],
     "plover": [("source_country", "source country"), ("target_country", "target country"), ("dyad_any", "dyad (any)")],

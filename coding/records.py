@@ -64,6 +64,7 @@ class Actor:
     rule_ids: tuple[str, ...]
     is_person: bool = False
     modifier: bool = False  # a bare country adjective ("Indian" in "Indian and Pakistani troops")
+    name: str | None = None  # a named organisation's own name ("Hamas", "Islamic State"), for ACLED actor names
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,7 @@ class Mention:
     actor_country: str | None
     actor_role: str | None
     actor_type: str | None
+    actor_acled: str | None
     action_text: str
     cameo_code: str
     cameo_root: str
@@ -144,6 +146,7 @@ class Mention:
     target_country: str | None
     target_role: str | None
     target_type: str | None
+    target_acled: str | None
     acled_event_type: str | None
     acled_sub_event_type: str | None
     disorder_type: str | None

@@ -3,6 +3,6 @@
 This package imports nothing from ``coding``; ``coding`` imports it.
 """
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 
 __all__ = ["SCHEMA_VERSION"]

@@ -115,6 +115,11 @@ class _CodedEventColumns(pa.DataFrameModel):
     actor_type: Optional[Series[pd.StringDtype]] = pa.Field(
         nullable=True, description="ACLED actor type of the source actor (State forces, Rebel group, ...)."
     )
+    actor_acled: Optional[Series[pd.StringDtype]] = pa.Field(
+        nullable=True, description="ACLED-style name of the source actor: 'Military Forces of Israel', 'Police Forces of "
+        "India', 'Protesters (Kenya)', 'Unidentified Armed Group (Mali)', or a named group's own name ('Hamas'); "
+        "ACLED's regime-period suffixes ('(2022-)') are not given.",
+    )
     cameo_code: Series[pd.StringDtype] = pa.Field(description="CAMEO event code as a string, e.g. '039', '190', '1041'.")
     cameo_root: Series[pd.StringDtype] = pa.Field(str_matches=r"^[0-2][0-9]$", description="Two-digit CAMEO root code.")
     cameo_label: Series[pd.StringDtype] = pa.Field(description="Name of the CAMEO event code.")
@@ -135,6 +140,9 @@ class _CodedEventColumns(pa.DataFrameModel):
     )
     target_type: Optional[Series[pd.StringDtype]] = pa.Field(
         nullable=True, description="ACLED actor type of the target actor."
+    )
+    target_acled: Optional[Series[pd.StringDtype]] = pa.Field(
+        nullable=True, description="ACLED-style name of the target actor (as actor_acled)."
     )
     acled_event_type: Optional[Series[pd.StringDtype]] = pa.Field(
         nullable=True, description="ACLED event type (Battles, Explosions/Remote violence, Protests, Riots, "

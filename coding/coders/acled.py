@@ -1,13 +1,14 @@
-"""ACLED mapping: CAMEO code + sentence context -> ACLED event type / sub-event type, and CAMEO
-roles -> ACLED actor types (``rules/acled.yaml``). Rules are tried in ACLED precedence order."""
+"""ACLED mapping: CAMEO code + sentence context -> ACLED event type / sub-event type, CAMEO
+roles -> ACLED actor types and ACLED-style actor names (``rules/acled.yaml``). Rules are tried in ACLED precedence order."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..rulebook import RuleError, check_keys, check_unique_ids, read_yaml, read_yaml_items, rules_dir
+from ..records import Actor
+from ..rulebook import RuleError, check_keys, check_unique_ids, read_jsonl, read_yaml, read_yaml_items, rules_dir
 from ..text import normalise_phrase
-from schemas.codebook import acled_actor_types, acled_types
+from schemas.codebook import acled_actor_types, acled_types, iso3_codes
 
 
 @dataclass(frozen=True)
@@ -26,10 +27,37 @@ class AcledRule:
 
 
 @dataclass(frozen=True)
+class ActorNames:
+    """ACLED-style actor names (acled.yaml `actor_names`)."""
+
+    by_type: dict[str, str]  # ACLED actor type -> template ("Protesters ({country})")
+    by_role: dict[str, str]  # CAMEO role -> template ("Military Forces of {the_country}")
+    country_alone: dict[str, str]  # "material_conflict" / "other" -> template for a bare country
+    no_country: dict[str, str]  # template -> name when the country is unknown
+    countries: dict[str, str]  # ISO3 -> ACLED's country name
+    with_article: frozenset[str]  # ISO3 of countries written "the Philippines" after "of"
+
+    def name(self, actor: Actor, actor_type: str | None, material_conflict: bool) -> str | None:
+        if actor.name:
+            return actor.name
+        template = self.by_type.get(actor_type or "") or self.by_role.get(actor.role or "")
+        if template is None and actor.role is None and actor.country:
+            template = self.country_alone["material_conflict" if material_conflict else "other"]
+        if template is None:
+            return None
+        if not actor.country or actor.country not in self.countries:
+            return self.no_country.get(template)
+        country = self.countries[actor.country]
+        the = ("the " if actor.country in self.with_article else "") + country
+        return template.format(country=country, the_country=the)
+
+
+@dataclass(frozen=True)
 class AcledRules:
     rules: tuple[AcledRule, ...]
     role_types: dict[str, str]
     abroad: tuple[str, str, str]  # (rule id, type of forces at home, type abroad)
+    names: ActorNames
 
     def located(self, actor_type: str | None, actor_country: str | None, place_country: str | None) -> tuple[str | None, str | None]:
         """(actor type, rule id) once the event's country is known: state forces abroad are external."""
@@ -37,6 +65,10 @@ class AcledRules:
         if actor_type == home and actor_country and place_country and actor_country != place_country:
             return away, rule_id
         return actor_type, None
+
+    def actor_name(self, actor: Actor, actor_type: str | None, material_conflict: bool) -> str | None:
+        """ACLED-style name: "Military Forces of Israel", "Protesters (Kenya)", "Hamas"."""
+        return self.names.name(actor, actor_type, material_conflict)
 
     def actor_type(self, role: str | None, given: str | None) -> str | None:
         if given:
@@ -79,7 +111,29 @@ def load_acled_rules() -> AcledRules:
     for key in ("from", "to"):
         if abroad.get(key) not in known_types:
             raise RuleError("R007", "rules/acled.yaml", None, f"abroad.{key}: unknown ACLED actor type {abroad.get(key)!r}")
-    return AcledRules(tuple(rules), role_types, (abroad["id"], abroad["from"], abroad["to"]))
+    return AcledRules(tuple(rules), role_types, (abroad["id"], abroad["from"], abroad["to"]), _load_names(data, known_types))
+
+
+def _load_names(data: dict, known_types) -> ActorNames:
+    spec = data["actor_names"]
+    for key in spec:
+        if key not in ("by_type", "by_role", "country_alone", "no_country", "country_names", "with_article"):
+            raise RuleError("R002", "rules/acled.yaml", None, f"actor_names: unknown key '{key}'")
+    for t in spec["by_type"]:
+        if t not in known_types:
+            raise RuleError("R007", "rules/acled.yaml", None, f"actor_names.by_type: unknown ACLED actor type {t!r}")
+    iso3 = iso3_codes()
+    countries = {}
+    for it in read_jsonl(rules_dir() / "actors" / "countries.jsonl"):
+        countries[it.data["iso3"]] = it.data["names"][0]
+    for code, name in spec["country_names"].items():
+        if code not in iso3:
+            raise RuleError("R007", "rules/acled.yaml", None, f"actor_names.country_names: unknown ISO3 {code!r}")
+        countries[code] = name
+    templates = list(spec["by_type"].values()) + list(spec["by_role"].values()) + list(spec["country_alone"].values())
+    no_country = {t: spec["no_country"].get(t, t.replace(" ({country})", "").replace(" of {the_country}", "")) for t in templates}
+    return ActorNames(dict(spec["by_type"]), dict(spec["by_role"]), dict(spec["country_alone"]), no_country, countries,
+                      frozenset(spec["with_article"]))
 
 
 def _contains(norms: list[str], present: set[str], phrase: tuple[str, ...]) -> bool:

@@ -40,6 +40,7 @@ class Entry:
     resolves: str | None = None  # coreference strategy
     proper: bool = True  # needs a capital letter in mixed-case text
     exact_case: str | None = None  # short all-caps forms ("US", "IS") match only as written
+    name: str | None = None  # organisations: the name ACLED-style tables use (acled_name or first name)
 
 
 @dataclass(frozen=True)
@@ -197,11 +198,13 @@ def load_lexicon() -> ActorLexicon:
     orgs = read_jsonl(root / "actors" / "organisations.jsonl")
     check_unique_ids(orgs, seen)
     for it in orgs:
-        check_keys(it, ["id", "names", "code", "kind"], ["country", "role", "acled_type", "source", "note", "active_since"])
+        check_keys(it, ["id", "names", "code", "kind"],
+                   ["country", "role", "acled_type", "source", "note", "active_since", "acled_name"])
         check_country(it, it.data.get("country"))
         check_acled(it)
         entry = Entry(ORG, it.data["id"], country=it.data.get("country"), role=it.data.get("role"),
-                      code=it.data["code"], acled_type=it.data.get("acled_type"))
+                      code=it.data["code"], acled_type=it.data.get("acled_type"),
+                      name=it.data.get("acled_name") or it.data["names"][0])
         for name in it.data["names"]:
             b.add(name, entry, it)
 

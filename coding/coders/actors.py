@@ -139,7 +139,7 @@ def _resolve(compound: list[Piece], sentence: Sentence, on: dt.date | None, g: G
             agents.append(p)
     country_piece = next((p for p in compound if p.entry.kind in _COUNTRYISH), None)
     country = country_piece.entry.country if country_piece else None
-    code = role = acled = None
+    code = role = acled = name = None
     if PERSON in by_kind:
         code, pc, role = person_code(by_kind[PERSON].entry, on)
         if role is None and agents:
@@ -153,7 +153,7 @@ def _resolve(compound: list[Piece], sentence: Sentence, on: dt.date | None, g: G
             code = country
     elif ORG in by_kind:
         e = by_kind[ORG].entry
-        code, role, acled = e.code, e.role, e.acled_type
+        code, role, acled, name = e.code, e.role, e.acled_type, e.name
         country = e.country or country
         if agents and e.kind == ORG and agents[-1].entry.role in ("MIL", "REB", "INS", "COP") and e.role is None:
             role = agents[-1].entry.role
@@ -175,7 +175,7 @@ def _resolve(compound: list[Piece], sentence: Sentence, on: dt.date | None, g: G
     return Actor(
         text=text, code=code, country=country, role=role, acled_type=acled, start=first, end=last,
         rule_ids=tuple(p.entry.rule_id for p in compound), is_person=PERSON in by_kind,
-        modifier=len(compound) == 1 and compound[0].entry.kind == ADJECTIVE,
+        modifier=len(compound) == 1 and compound[0].entry.kind == ADJECTIVE, name=name,
     )
 
 

@@ -85,7 +85,20 @@ def score_acled(item: GoldItem, mentions: tuple[Mention, ...]) -> list[Outcome]:
     gold_f = g.get("fatalities") or 0
     out.append(_out("fatalities", item, gold_f, first, pred, first is not None and pred == gold_f))
     out.append(_location(item, ms))
+    gold_name = acled_name_key(g.get("actor1"))
+    if gold_name:
+        m = top(ms, "actor_acled")
+        pred = m.actor_acled if m else None
+        out.append(_out("actor1_name", item, g.get("actor1"), m, pred, acled_name_key(pred) == gold_name))
     return out
+
+
+def acled_name_key(name: str | None) -> str | None:
+    """An ACLED actor name without its regime-period suffix, case-folded: "Military Forces of Israel
+    (2022-)" and "military forces of israel" agree."""
+    if not name:
+        return None
+    return re.sub(r"\s*\(\d{4}-(\d{4})?\)", "", name).strip().casefold()
 
 
 def _location(item: GoldItem, ms: list[Mention]) -> Outcome:

@@ -15,7 +15,8 @@ from .gold import ACLED, CAMEO, FIVE_CLASS, PLOVER, GoldSet
 from .metrics import NONE, SCORERS, Outcome, accuracy, coverage, macro_f1
 
 FIELDS = {
-    ACLED: ["event_type", "sub_event_type", "event_date", "fatalities", "country", "location", "actor1_type"],
+    ACLED: ["event_type", "sub_event_type", "event_date", "fatalities", "country", "location", "actor1_type",
+            "actor1_name"],
     CAMEO: ["root", "root_any", "base_any", "code_any"],
     PLOVER: ["source_country", "target_country", "dyad_any"],
     FIVE_CLASS: ["class", "source_span", "target_span"],
