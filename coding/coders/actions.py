@@ -161,10 +161,12 @@ class ActionIndex:
     def __init__(self, rules: list[ActionRule], grammar: Grammar):
         self.rules = rules
         self.grammar = grammar
-        self.by_form: dict[str, list[ActionRule]] = {}
+        self.by_form: dict[str, list[tuple[ActionRule, tuple[frozenset[str], ...]]]] = {}
         for r in rules:
+            # the word slots after the trigger: a sentence lacking any of them cannot match the rule
+            later = tuple(s.forms for s in r.slots[1:] if s.forms is not None)
             for form in r.slots[0].forms or ():
-                self.by_form.setdefault(form, []).append(r)
+                self.by_form.setdefault(form, []).append((r, later))
 
     def _match_from(self, rule: ActionRule, norms: list[str], i: int) -> list[int] | None:
         boundaries = self.grammar.clause_boundaries
@@ -201,12 +203,15 @@ class ActionIndex:
         if discarded:
             return []
         norms = sentence.norms
+        present = frozenset(norms)
         candidates: list[tuple[ActionRule, list[int]]] = []
         markers = self.grammar.verb_markers
         for i, w in enumerate(norms):
             if i in names:
                 continue
-            for rule in self.by_form.get(w, ()):
+            for rule, later in self.by_form.get(w, ()):
+                if any(present.isdisjoint(forms) for forms in later):
+                    continue
                 if w in rule.slots[0].after_marker and (i == 0 or norms[i - 1] not in markers):
                     continue
                 got = self._match_from(rule, norms, i)
