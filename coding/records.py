@@ -91,6 +91,7 @@ class ActionMatch:
     requires_target: bool
     passive: bool = False
     fallback: bool = False
+    nominal: bool = False  # the last matched word cannot be a verb ("intervention"): modals after it scope over it
 
 
 @dataclass(frozen=True)

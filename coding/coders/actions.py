@@ -48,6 +48,13 @@ def is_participle(form: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=65536)
+def is_noun_only(word: str) -> bool:
+    """A word that cannot be a verb ("intervention"): modals after such a trigger scope over it."""
+    lemmas = lemminflect.getAllLemmas(word)
+    return bool(lemmas) and "VERB" not in lemmas
+
+
 @dataclass(frozen=True)
 class Slot:
     forms: frozenset[str] | None  # None for a gap
@@ -161,6 +168,10 @@ class ActionIndex:
     def __init__(self, rules: list[ActionRule], grammar: Grammar):
         self.rules = rules
         self.grammar = grammar
+        # word classes of the rules' words, looked up once here so that coding needs no lemminflect
+        words = {f for r in rules for s in r.slots if s.forms for f in s.forms}
+        self.participle_forms = frozenset(w for w in words if is_participle(w))
+        self.noun_only_forms = frozenset(w for w in words if is_noun_only(w))
         self.by_form: dict[str, list[tuple[ActionRule, tuple[frozenset[str], ...]]]] = {}
         for r in rules:
             # the word slots after the trigger: a sentence lacking any of them cannot match the rule
@@ -230,7 +241,7 @@ class ActionIndex:
                     rule_id=rule.id, code=rule.code, start=toks[0], end=toks[-1] + 1, tokens=tuple(toks),
                     source=rule.source, target=rule.target, reciprocal=rule.reciprocal,
                     requires_target=rule.requires_target, passive=self._passive(rule, norms, toks[0]),
-                    fallback=rule.fallback,
+                    fallback=rule.fallback, nominal=norms[toks[-1]] in self.noun_only_forms,
                 )
             )
         out.sort(key=lambda m: m.start)
@@ -240,7 +251,7 @@ class ActionIndex:
         """A participle trigger after a form of *be* (adverbs between allowed): roles swap."""
         if norms[i] in self.grammar.adjectival_participles:
             return False
-        if norms[i] not in rule.slots[0].participles and not is_participle(norms[i]):
+        if norms[i] not in rule.slots[0].participles and norms[i] not in self.participle_forms:
             return False
         for j in range(i - 1, max(-1, i - 4), -1):
             if norms[j] in self.grammar.be_forms:

@@ -4,9 +4,7 @@ cue words in scope (``rules/modality.yaml``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
-import lemminflect
 
 from ..grammar import Grammar
 from ..records import ActionMatch, Sentence
@@ -62,13 +60,6 @@ def load_modality_rules() -> ModalityRules:
                          tuple(rules), frozenset(data.get("intent_roots") or ()))
 
 
-@lru_cache(maxsize=65536)
-def is_noun_only(word: str) -> bool:
-    """A trigger that cannot be a verb ("intervention"), so modals after it scope over it."""
-    lemmas = lemminflect.getAllLemmas(word)
-    return bool(lemmas) and "VERB" not in lemmas
-
-
 def _beside_number(norms: list[str], i: int) -> bool:
     """ "27 May", "May 2022": a cue word next to a number is part of a date, not a modal."""
     return (i > 0 and norms[i - 1][:1].isdigit()) or (i + 1 < len(norms) and norms[i + 1][:1].isdigit())
@@ -102,7 +93,7 @@ def modality(
         if w in grammar.clause_boundaries or w in rules.scope_breakers:
             break
         lo -= 1
-    ahead = rules.window_after if action.source != "speaker" and is_noun_only(norms[action.end - 1]) else 0
+    ahead = rules.window_after if action.source != "speaker" and action.nominal else 0
     hi = min(len(norms), action.end + ahead)
     intent = action.code[:2] in rules.intent_roots
     after = next((j for j in range(action.end, hi) if norms[j] in grammar.clause_boundaries), hi)
