@@ -71,3 +71,16 @@ def test_lowercase_text_still_matches(coders):
 
 def test_us_pronoun_is_not_the_united_states(coders):
     assert actors_of(coders, "Let us go.")[0] == []
+
+
+def test_namesakes_are_told_apart_by_date(coders):
+    """ "President Bush" is George H. W. Bush in 1990 and George W. Bush in 2003 (the same phrase on
+    two people of one country: the one in office on the date)."""
+    def who(day):
+        from coding.coders.actors import Memory, code_sentence
+        (s,) = sentences("President Bush spoke.")
+        sa, _ = code_sentence(s, coders.lexicon, coders.grammar, Memory(), day, False)
+        return sa.actors[0].code, sa.actors[0].rule_ids[-1]
+    assert who(dt.date(1990, 5, 1)) == ("USAGOV", "person.george_h_w_bush")
+    assert who(dt.date(2003, 5, 1)) == ("USAGOV", "person.george_w_bush")
+    assert who(dt.date(1996, 5, 1))[0] == "USA"

@@ -48,6 +48,7 @@ class Piece:
     start: int  # token index
     end: int  # exclusive
     entry: Entry
+    namesakes: tuple[Entry, ...] = ()  # other people of the same country written the same ("President Bush")
 
 
 class ActorLexicon:
@@ -75,9 +76,10 @@ class ActorLexicon:
             first = starts.get(end_char - key_len + 1)
             if first is None:
                 continue
-            for written, entry in entries:
+            for k, (written, entry) in enumerate(entries):
                 if self._case_ok(entry, written, originals[first:first + n_tokens], lowercase_doc):
-                    found.append(Piece(first, first + n_tokens, entry))
+                    namesakes = tuple(e for _, e in entries[k + 1:] if e.kind == PERSON) if entry.kind == PERSON else ()
+                    found.append(Piece(first, first + n_tokens, entry, namesakes))
                     break
         # leftmost-longest, non-overlapping
         found.sort(key=lambda p: (p.start, -(p.end - p.start)))

@@ -38,6 +38,17 @@ class SentenceActors:
     name_tokens: frozenset[int] = frozenset()  # tokens inside proper names (no action trigger there)
 
 
+def _in_office(piece: Piece, on: dt.date | None) -> Entry:
+    """Of namesakes ("President Bush" is George H. W. Bush in 1990, George W. Bush in 2003), the one
+    holding a role on the date; else the dictionary's first."""
+    if not piece.namesakes or on is None:
+        return piece.entry
+    for e in (piece.entry, *piece.namesakes):
+        if any((s.start is None or s.start <= on) and (s.end is None or on < s.end) for s in e.roles):
+            return e
+    return piece.entry
+
+
 def person_code(entry: Entry, on: dt.date | None) -> tuple[str | None, str | None, str | None]:
     """(code, country, role) of a person on a date: their role in office then, else their country."""
     spans = entry.roles
@@ -141,7 +152,12 @@ def _resolve(compound: list[Piece], sentence: Sentence, on: dt.date | None, g: G
     country = country_piece.entry.country if country_piece else None
     code = role = acled = name = None
     if PERSON in by_kind:
-        code, pc, role = person_code(by_kind[PERSON].entry, on)
+        person = _in_office(by_kind[PERSON], on)
+        if person is not by_kind[PERSON].entry:
+            chosen = replace(by_kind[PERSON], entry=person)
+            compound = [chosen if p is by_kind[PERSON] else p for p in compound]
+            by_kind[PERSON] = chosen
+        code, pc, role = person_code(person, on)
         if role is None and agents:
             # the text gives the title ("President Emile Lahoud"): a role the person held stands
             titled = next((r for r in by_kind[PERSON].entry.roles if r.role == agents[-1].entry.role), None)
