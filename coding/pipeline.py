@@ -112,7 +112,8 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
         if not lower:
             countries.update(coders.gazetteer.region_countries(s))
     doc_countries = frozenset(countries)
-    places_by_sentence = [find_places(s, coders.places, coders.gazetteer, doc_countries, lower) for s in sents]
+    places_by_sentence = [find_places(s, coders.places, coders.gazetteer, doc_countries, lower, sa.not_place_tokens)
+                          for s, sa in zip(sents, per_sentence)]
     countries.update(p.country for found in places_by_sentence for _, p in found)
     dateline = find_dateline(sents, coders.places, coders.gazetteer, doc_countries)
     if dateline is not None:

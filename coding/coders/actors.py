@@ -36,6 +36,7 @@ class SentenceActors:
     speaker: ActorGroup | None
     speech_verb: int | None  # token index of the speaker's verb of saying
     name_tokens: frozenset[int] = frozenset()  # tokens inside proper names (no action trigger there)
+    not_place_tokens: frozenset[int] = frozenset()  # inside names of people and organisations ("NATO" is no town)
 
 
 def _in_office(piece: Piece, on: dt.date | None) -> Entry:
@@ -371,7 +372,8 @@ def code_sentence(
         speaker, verb = _speaker(groups, sentence, grammar)
     memory = _remember(memory, groups, speaker, len(norms))
     names = frozenset(i for p in pieces if p.entry.kind in _NAMES for i in range(p.start, p.end))
-    return SentenceActors(tuple(actors), tuple(groups), speaker, verb, names), memory
+    not_places = frozenset(i for p in pieces if p.entry.kind in (PERSON, ORG) for i in range(p.start, p.end))
+    return SentenceActors(tuple(actors), tuple(groups), speaker, verb, names, not_places), memory
 
 
 def _remember(memory: Memory, groups: list[ActorGroup], speaker: ActorGroup | None, n_tokens: int) -> Memory:

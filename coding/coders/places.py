@@ -188,9 +188,11 @@ def _fold_word(word: str) -> str:
 
 
 def find_places(
-    sentence: Sentence, rules: PlaceRules, gazetteer: Gazetteer, doc_countries: frozenset[str], lowercase_doc: bool
+    sentence: Sentence, rules: PlaceRules, gazetteer: Gazetteer, doc_countries: frozenset[str], lowercase_doc: bool,
+    not_places: frozenset[int] = frozenset(),
 ) -> list[tuple[int, PlaceFinding]]:
-    """(token index, place) for every gazetteer place right after a locative preposition."""
+    """(token index, place) for every gazetteer place right after a locative preposition; words
+    inside the names of people and organisations are not places ("called on NATO")."""
     norms = fold(sentence.norms)
     out = []
     i = 0
@@ -206,9 +208,9 @@ def find_places(
         j = i + len(hit[0])
         while j < len(norms) and norms[j] in rules.skip and not _starts_long_name(gazetteer, norms, j):
             j += 1
-        found = gazetteer.lookup(norms, j) if j < len(norms) else None
+        found = gazetteer.lookup(norms, j) if j < len(norms) and j not in not_places else None
         via_region = False
-        if found is None and j < len(norms):
+        if found is None and j < len(norms) and j not in not_places:
             found = _region_after_unknown(sentence, norms, j, gazetteer, rules.skip)
             if found is not None:
                 j, found = found
