@@ -41,8 +41,11 @@ def _left_subject(
         if grp.preposition is not None and not (grp.preposition == "by" and participial):
             continue  # ("attacked by militiamen, killing 156": the agent is the participle's subject)
         if grp.start in taken:
+            # an object is not the subject of what follows it, unless the next verb comes right
+            # after it; a noun in a prepositional phrase ("wounded two soldiers in a bomb attack")
+            # belongs to the clause's subject
             between = norms[grp.end:action.start]
-            if any(w in g.coordinators for w in between) or len(between) > 2:
+            if any(w in g.coordinators or w in g.prepositions for w in between) or len(between) > 2:
                 continue
         return grp
     return None
