@@ -84,3 +84,14 @@ def test_namesakes_are_told_apart_by_date(coders):
     assert who(dt.date(1990, 5, 1)) == ("USAGOV", "person.george_h_w_bush")
     assert who(dt.date(2003, 5, 1)) == ("USAGOV", "person.george_w_bush")
     assert who(dt.date(1996, 5, 1))[0] == "USA"
+
+
+def test_undated_person_takes_last_role(coders):
+    from coding.coders.actor_lexicon import RoleSpan
+    from coding.coders.actors import person_code
+    from coding.coders.actor_lexicon import Entry
+    e = Entry("person", "person.x", country="TUN",
+              roles=(RoleSpan("GOV", None, dt.date(1970, 1, 1), dt.date(1975, 1, 1)),
+                     RoleSpan("IGO", "IGOARL", dt.date(1979, 6, 28), dt.date(1990, 9, 3))))
+    assert person_code(e, None) == ("IGOARL", "TUN", "IGO")
+    assert person_code(e, dt.date(1995, 1, 1)) == ("TUN", "TUN", None)

@@ -51,11 +51,13 @@ def _in_office(piece: Piece, on: dt.date | None) -> Entry:
 
 
 def person_code(entry: Entry, on: dt.date | None) -> tuple[str | None, str | None, str | None]:
-    """(code, country, role) of a person on a date: their role in office then, else their country."""
+    """(code, country, role) of a person on a date: their role in office then, else their country;
+    with no date, their current or else last role."""
     spans = entry.roles
     active = None
-    if on is None:
-        active = next((s for s in spans if s.end is None), None)
+    if on is None:  # undated text: the role held now, else the last one held ("Bill Clinton" -> USAGOV)
+        active = next((s for s in spans if s.end is None), None) or max(
+            (s for s in spans if s.end is not None), key=lambda s: s.end, default=None)
     else:
         active = next((s for s in spans if (s.start is None or s.start <= on) and (s.end is None or on < s.end)), None)
     if active is not None:
