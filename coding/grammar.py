@@ -8,7 +8,7 @@ from .rulebook import RuleError, read_yaml, rules_dir
 
 _KEYS = ("clause_boundaries", "coordinators", "determiners", "prepositions", "be_forms", "passive_agent", "speech_verbs", "quantifiers", "object_taking_roots", "title_modifiers", "agent_country_links", "verb_markers",
          "unidentified_perpetrator_roots", "adjectival_participles", "implicit_protester_roots",
-         "target_from_place_roots", "nominal_determiners", "gap_free_words")
+         "target_from_place_roots", "nominal_determiners", "gap_free_words", "violent_event_nouns")
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class Grammar:
     target_from_place_roots: frozenset[str]
     nominal_determiners: frozenset[str]
     gap_free_words: frozenset[str]
+    violent_event_nouns: frozenset[str]
 
 
 def load_grammar() -> Grammar:

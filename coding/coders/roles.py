@@ -51,6 +51,18 @@ def _left_subject(
     return None
 
 
+def _event_noun_subject(norms, start: int, g: Grammar) -> bool:
+    """A violent-event noun stands in the trigger's clause before it ("A roadside bombing near the
+    town of Samarra on Sunday killed ...")."""
+    for k in range(start - 1, max(-1, start - 12), -1):
+        w = norms[k]
+        if w in g.clause_boundaries or w == ",":
+            return False
+        if w in g.violent_event_nouns:
+            return True
+    return False
+
+
 def _right(
     groups, start: int, norms, g: Grammar, skip: set[int], prep: str | None = None, exclude: frozenset[str] = frozenset(),
     stop: int | None = None,
@@ -109,6 +121,10 @@ def assign_roles(
                            and index[id(grp)] not in skip), None)
     if source is None and not action.passive and action.source == "left" and action.code[:2] in g.implicit_protester_roots:
         return [(PROTESTERS, b) for b in target.members] if target is not None else [(PROTESTERS, None)]
+    if source is None and not action.passive and action.source == "left" and target is not None \
+            and action.code[:2] in g.unidentified_perpetrator_roots and _event_noun_subject(norms, action.start, g):
+        taken.add(target.start)  # "a roadside bombing killed one soldier": someone unnamed did it
+        return [(UNIDENTIFIED, b) for b in target.members]
     if source is None:
         if action.passive and target is not None:
             taken.add(target.start)  # "a man was killed in a shooting": the victim is nobody's subject
