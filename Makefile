@@ -26,6 +26,10 @@ validate: $(STAMP) ## Validate output/ against the schemas
 test: $(STAMP) ## Run the tests
 	$(PY) -m pytest
 
+robustness: $(STAMP) ## Bad-input, kill and fuzz tests, then a 10,000-document fuzz batch through `build`
+	$(PY) -m pytest -q tests/test_robustness.py tests/test_properties.py
+	$(PY) tests/fuzz_batch.py --documents 10000
+
 GOLD := $(wildcard ../shared/gold/*.jsonl)
 
 evaluate: $(STAMP) ## Score the coder on every gold set in ../shared/gold/ (skips when absent)
@@ -44,4 +48,4 @@ docs: $(STAMP) ## Print the column reference generated from the schemas
 clean: ## Remove build products (output/, caches)
 	rm -rf output evaluation .pytest_cache .hypothesis
 
-.PHONY: help venv build-dataset validate test evaluate lint-rules stats docs clean
+.PHONY: help venv build-dataset validate test robustness evaluate lint-rules stats docs clean

@@ -1,70 +1,119 @@
-"""Build a dataset: read inputs, code every document, frame, validate, write."""
+"""Build a dataset: read inputs, code every document, frame, validate, write.
+
+Every input document ends as one row of ``documents``: coded, no_events, duplicate or rejected.
+A document that makes a coder raise is rejected with the error as its reason (and logged): one bad
+document never costs the others, and the fuzz batch counts these as crashes.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from . import __version__
 from .frame import documents_frame, events_frame, mentions_frame
-from .ingest import discover, read_inputs
+from .ingest import Limits, preflight, read_inputs
 from .pipeline import Coders, code_document
-from .records import Rejection
-from .write import write_dataset
+from .records import CodedDocument, Document, Rejection
+from .write import check_output, write_dataset
 from schemas import SCHEMA_VERSION
 from schemas.dataset import Report, validate_frames
+from schemas.tables import DOCUMENT_STATUSES
 
 log = logging.getLogger(__name__)
+
+CODER_ERROR = "coder error"
 
 
 @dataclass(frozen=True)
 class Settings:
     inputs: tuple[Path, ...]
     out: Path
+    limits: Limits = field(default_factory=Limits)
+    strict: bool = False  # any rejected document fails the build (nothing is written)
 
 
 @dataclass(frozen=True)
 class BuildResult:
     out: Path
     counts: dict[str, int]
-    statuses: dict[str, int]
+    statuses: dict[str, int]  # every status, zeros included, in DOCUMENT_STATUSES order
     n_sentences: int
     report: Report
+    rejections: tuple[tuple[str, int | None, str, str], ...]  # (file, line, doc_id, reason), sorted
+    n_noted: int  # coded documents whose reason says what was done to code them
+    written: bool
 
 
 def _inputs_sha256(files: list[Path]) -> dict[str, str]:
-    return {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+    out = {}
+    for f in files:
+        h = hashlib.sha256()
+        with f.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        out[str(f)] = h.hexdigest()
+    return out
+
+
+def _not_coded(rec: Rejection) -> CodedDocument:
+    f = rec.fields  # cleaned by ingest: source, url, title, language
+    return CodedDocument(doc_id=rec.doc_id, input_file=rec.input_file, input_line=rec.input_line, status=rec.status,
+                         reason=rec.reason, n_sentences=0, n_chars=rec.n_chars, text_sha256=rec.text_sha256,
+                         publication_date=None, source=f.get("source"), url=f.get("url"), title=f.get("title"),
+                         language=f.get("language"), mentions=())
+
+
+def code_record(rec: Document | Rejection, coders: Coders) -> CodedDocument:
+    """The documents row (with its mentions) of one ingested record."""
+    if isinstance(rec, Rejection):
+        log.warning("%s %s (%s:%s): %s", rec.status, rec.doc_id, rec.input_file, rec.input_line, rec.reason)
+        return _not_coded(rec)
+    try:
+        coded = code_document(rec, coders)
+    except MemoryError:
+        raise
+    except Exception as err:  # a bug in a coder: keep the others, say which document and why
+        log.exception("coder error on %s (%s:%s)", rec.doc_id, rec.input_file, rec.input_line)
+        return _not_coded(Rejection(rec.doc_id, rec.input_file, rec.input_line,
+                                    f"{CODER_ERROR} (a bug, please report): {type(err).__name__}: {err}"[:500],
+                                    {"source": rec.source, "url": rec.url, "title": rec.title, "language": rec.language},
+                                    n_chars=len(rec.text)))
+    return replace(coded, reason=rec.note) if rec.note else coded
 
 
 def build(settings: Settings, coders: Coders, progress: Callable[[int], None] | None = None) -> BuildResult:
-    files = discover(list(settings.inputs))
-    docs = []
+    check_output(settings.out)
+    files = preflight(list(settings.inputs))
+    docs: list[CodedDocument] = []
     mentions = []
-    for rec in read_inputs(list(settings.inputs)):
-        if isinstance(rec, Rejection):
-            log.warning("rejected %s (%s:%s): %s", rec.doc_id, rec.input_file, rec.input_line, rec.reason)
-            docs.append(rec)
-        else:
-            coded = code_document(rec, coders)
-            docs.append(coded)
-            mentions.extend(coded.mentions)
+    for rec in read_inputs(list(settings.inputs), settings.limits):
+        coded = code_record(rec, coders)
+        docs.append(coded)
+        mentions.extend(coded.mentions)
         if progress is not None:
             progress(1)
     m = mentions_frame(mentions)
     frames = {"mentions": m, "events": events_frame(m), "documents": documents_frame(docs)}
     valid, report = validate_frames(frames)
-    statuses = frames["documents"]["status"].value_counts().to_dict()
+    found = frames["documents"]["status"].value_counts()
+    statuses = {s: int(found.get(s, 0)) for s in DOCUMENT_STATUSES}
     counts = {k: len(v) for k, v in frames.items()}
     n_sentences = int(frames["documents"]["n_sentences"].sum())
-    if report.ok:
+    rejections = tuple(sorted(((d.input_file, d.input_line, d.doc_id, d.reason) for d in docs if d.status == "rejected"),
+                              key=lambda r: (r[0], r[1] or 0, r[2])))
+    n_noted = sum(1 for d in docs if d.status in ("coded", "no_events") and d.reason)
+    write = report.ok and not (settings.strict and statuses["rejected"])
+    if write:
         manifest = {
             "package": "cameo-acled-coder", "coder_version": __version__, "schema_version": SCHEMA_VERSION,
             "rules_sha256": coders.rules_sha256, "inputs_sha256": _inputs_sha256(files), "rows": counts,
-            "documents_by_status": {k: int(v) for k, v in sorted(statuses.items())},
-            "inputs": len(docs), "sentences": n_sentences,
+            "documents_by_status": statuses, "inputs": len(docs), "sentences": n_sentences,
+            "limits": {"max_chars": settings.limits.max_chars,
+                       "latest_publication_date": str(settings.limits.latest_date) if settings.limits.latest_date else None},
         }
         write_dataset(settings.out, {k: valid[k] for k in frames}, manifest)
-    return BuildResult(settings.out, counts, {k: int(v) for k, v in statuses.items()}, n_sentences, report)
+    return BuildResult(settings.out, counts, statuses, n_sentences, report, rejections, n_noted, write)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import time
 from pathlib import Path
 
 import click
 
 from . import __version__
+from .ingest import DEFAULT_MAX_CHARS
+
+FUTURE_GRACE_DAYS = 2  # publication dates later than the build date plus this are ignored
 
 
 def _coders():
@@ -30,37 +34,69 @@ def main(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.ERROR, format="%(levelname)s %(message)s")
 
 
+def _build_date() -> dt.date:
+    """Today, or the date of SOURCE_DATE_EPOCH when set (reproducible builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+        except (ValueError, OverflowError, OSError):
+            raise click.ClickException(f"SOURCE_DATE_EPOCH={epoch!r} is not a Unix time") from None
+    return dt.date.today()
+
+
+_SHOWN_REJECTIONS = 20
+
+
 @main.command()
 @click.option("--input", "inputs", multiple=True, type=click.Path(path_type=Path),
               help="Input file or folder (repeatable). Default: seeds/.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("output"), show_default=True,
-              help="Output folder (replaced atomically).")
-def build(inputs: tuple[Path, ...], out: Path) -> None:
-    """Code every input document, validate, and write Parquet + CSV + manifest."""
+              help="Output folder (replaced atomically; only a dataset or an empty folder is replaced).")
+@click.option("--max-chars", type=click.IntRange(min=1), default=DEFAULT_MAX_CHARS, show_default=True,
+              help="Reject documents longer than this many characters (after HTML is stripped).")
+@click.option("--strict", is_flag=True, help="Fail (exit 1, write nothing) if any input document is rejected.")
+def build(inputs: tuple[Path, ...], out: Path, max_chars: int, strict: bool) -> None:
+    """Code every input document, validate, and write Parquet + CSV + manifest.
+
+    Exit code 0 when the dataset was written; 1 when it could not be built (unreadable input, a CSV
+    without a text column, a failed validation, or a rejected document under --strict): then nothing
+    is written and the previous dataset stays as it was."""
     from rich.progress import Progress
 
     from .build import Settings, build as run_build
-    from .ingest import IngestError, discover
+    from .ingest import IngestError, Limits, preflight
+    from .write import OutputError, check_output
 
-    settings = Settings(inputs=inputs or (Path("seeds"),), out=out)
+    limits = Limits(max_chars=max_chars, latest_date=_build_date() + dt.timedelta(days=FUTURE_GRACE_DAYS))
+    settings = Settings(inputs=inputs or (Path("seeds"),), out=out, limits=limits, strict=strict)
     started = time.perf_counter()
-    coders = _coders()
     try:
-        discover(list(settings.inputs))
+        preflight(list(settings.inputs))  # fail before the rules load, not midway
+        check_output(out)
+        coders = _coders()
         with Progress(transient=True, disable=False) as bar:
             task = bar.add_task("coding", total=None)
             result = run_build(settings, coders, progress=lambda n: bar.advance(task, n))
-    except IngestError as err:
+    except (IngestError, OutputError) as err:
         raise click.ClickException(str(err)) from None
     elapsed = time.perf_counter() - started
+    for file, line, doc_id, reason in result.rejections[:_SHOWN_REJECTIONS]:
+        click.echo(f"rejected {file}{f':{line}' if line else ''} ({doc_id}): {reason}", err=True)
+    if len(result.rejections) > _SHOWN_REJECTIONS:
+        click.echo(f"... and {len(result.rejections) - _SHOWN_REJECTIONS} more rejected (see documents.csv)", err=True)
+    parts = " + ".join(f"{v} {k}" for k, v in result.statuses.items())
+    noted = f" ({result.n_noted} coded with a note in reason)" if result.n_noted else ""
+    n_rejected = result.statuses["rejected"]
+    click.echo(f"documents: {result.counts['documents']} inputs = {parts}{noted}")
     if not result.report.ok:
         _print_report(result.report)
         raise click.ClickException("the dataset failed validation; nothing was written")
-    statuses = ", ".join(f"{k} {v}" for k, v in sorted(result.statuses.items()))
+    if not result.written:
+        raise click.ClickException(f"--strict: {n_rejected} document{'s' * (n_rejected != 1)} rejected; nothing was written")
     click.echo(
-        f"built {out}: {result.counts['documents']} documents ({statuses}), {result.n_sentences} sentences, "
-        f"{result.counts['mentions']} mentions, {result.counts['events']} events in {elapsed:.2f}s "
-        f"({result.n_sentences / elapsed:.0f} sentences/s)"
+        f"built {out}: {result.n_sentences} sentences, {result.counts['mentions']} mentions, "
+        f"{result.counts['events']} events in {elapsed:.2f}s ({result.n_sentences / elapsed:.0f} sentences/s)"
     )
 
 
@@ -130,8 +166,8 @@ def validate(path: Path) -> None:
 
     try:
         report = validate_path(path)
-    except ValueError as err:
-        raise click.ClickException(str(err)) from None
+    except (ValueError, OSError) as err:  # an unreadable table: truncated Parquet, broken CSV
+        raise click.ClickException(str(err) if str(path) in str(err) else f"{path}: {err}") from None
     if not report.ok:
         _print_report(report)
         raise click.ClickException(f"{path}: {len(report.failures)} failing checks")

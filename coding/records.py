@@ -18,17 +18,22 @@ class Document:
     url: str | None = None
     title: str | None = None
     language: str | None = None
+    note: str | None = None  # what ingest did to code it (fallback encoding, HTML stripped, date ignored)
 
 
 @dataclass(frozen=True)
 class Rejection:
-    """An input that could not become a Document, with the reason (it still gets a documents row)."""
+    """An input that is not coded, with the reason (it still gets a documents row): ``rejected``, or
+    ``duplicate`` when its text was already read under another row."""
 
     doc_id: str
     input_file: str
     input_line: int | None
     reason: str
     fields: dict = field(default_factory=dict, hash=False, compare=False)
+    status: str = "rejected"
+    n_chars: int = 0
+    text_sha256: str | None = None
 
 
 class Token(NamedTuple):

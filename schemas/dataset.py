@@ -38,7 +38,7 @@ def read_table(path: Path) -> pd.DataFrame:
         return pd.read_parquet(path)
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     # The CSV writer neutralises spreadsheet formulas by prefixing a quote; undo for validation.
-    return frame.apply(lambda s: s.str.replace(r"^'(?=[=+\-@])", "", regex=True) if s.dtype == object else s)
+    return frame.apply(lambda s: s.str.replace(r"^'(?=[=+\-@])", "", regex=True) if pd.api.types.is_string_dtype(s) else s)
 
 
 def find_tables(path: Path) -> dict[str, Path]:

@@ -20,7 +20,7 @@ from . import SCHEMA_VERSION
 from .codebook import acled_actor_types, acled_types, cameo_codes, iso3_codes
 
 MODALITIES = ["asserted", "negated", "hypothetical", "future", "question"]
-DOCUMENT_STATUSES = ["coded", "no_events", "rejected"]
+DOCUMENT_STATUSES = ["coded", "no_events", "duplicate", "rejected"]
 ACTOR_CODE_RE = r"^(?:[A-Z]{3})+$"
 EARLIEST_DATE = dt.date(1900, 1, 1)
 LATEST_DATE = dt.date(2100, 12, 31)
@@ -280,9 +280,15 @@ class DocumentSchema(pa.DataFrameModel):
         nullable=True, ge=1, description="1-based line (JSONL) or row (CSV, header = line 1) in the input file; null for whole-file articles."
     )
     status: Series[pd.StringDtype] = pa.Field(
-        isin=DOCUMENT_STATUSES, description="coded (has mentions), no_events (coded, nothing found) or rejected (see reason)."
+        isin=DOCUMENT_STATUSES,
+        description="coded (has mentions), no_events (coded, nothing found), duplicate (same text as an earlier "
+        "document, named in reason) or rejected (see reason).",
     )
-    reason: Optional[Series[pd.StringDtype]] = pa.Field(nullable=True, description="Why the document was rejected.")
+    reason: Optional[Series[pd.StringDtype]] = pa.Field(
+        nullable=True,
+        description="Why the document was rejected or is a duplicate; for a coded document, what was done to code it "
+        "(encoding fallback, HTML stripped, publication date ignored), else null.",
+    )
     n_sentences: Series[pd.Int64Dtype] = pa.Field(ge=0, description="Number of sentences coded.")
     n_mentions: Series[pd.Int64Dtype] = pa.Field(ge=0, description="Number of mentions (all modalities).")
     n_asserted: Series[pd.Int64Dtype] = pa.Field(ge=0, description="Number of asserted mentions.")
@@ -306,12 +312,11 @@ class DocumentSchema(pa.DataFrameModel):
 
     @pa.dataframe_check(name="rejected_has_reason")
     def _reason(cls, df: pd.DataFrame) -> Series[bool]:
-        return (df["status"] != "rejected") | df["reason"].notna()
+        return df["status"].isin(["coded", "no_events"]) | df["reason"].notna()
 
     @pa.dataframe_check(name="status_matches_counts")
     def _status(cls, df: pd.DataFrame) -> Series[bool]:
-        coded = df["status"] == "coded"
-        return (df["status"] == "rejected") | (coded == (df["n_mentions"] > 0))
+        return (df["status"] == "coded") == (df["n_mentions"] > 0)
 
 
 TABLES: dict[str, type[pa.DataFrameModel]] = {

@@ -94,9 +94,9 @@ def test_inputs_of_every_kind_are_accounted_for(tmp_path):
     assert docs.loc["b", "status"] == "rejected" and docs.loc["b", "reason"] == "empty text"
     assert docs.loc["c:2", "status"] == "rejected" and "unparseable JSON" in docs.loc["c:2", "reason"]
     assert docs.loc["c:2", "input_line"] == 2
-    dup = docs[docs["reason"].fillna("").str.startswith("duplicate doc_id")]
-    assert len(dup) == 1
-    assert "not an ISO date" in docs.loc["c:4", "reason"]
+    dup = docs[docs["reason"].fillna("").str.startswith("doc_id 'c1' already used at")]
+    assert len(dup) == 1 and dup["status"].iloc[0] == "rejected"
+    assert "not an ISO date" in docs.loc["c:4", "reason"] and docs.loc["c:4", "status"] == "no_events"
     assert docs.loc["d1", "status"] == "coded"
 
 
