@@ -14,7 +14,7 @@ from dataclasses import replace
 import pandas as pd
 
 from .records import ActionMatch, Actor, DateFinding, Document, Mention, PlaceFinding, Sentence
-from .coders.acled import AcledRules, acled_type
+from .coders.acled import AcledRules, Words, acled_type
 from schemas.codebook import cameo_codes
 
 
@@ -52,7 +52,7 @@ def make_mention(
     modality: tuple[str, str | None], date: DateFinding | None, place: PlaceFinding | None,
     fatalities: tuple[int, str] | None, acled: AcledRules, doc_country: str | None, version: str,
     fallback_place: Callable[[Actor, Actor | None], PlaceFinding | None] | None = None,
-    doc_norms: list[str] | None = None,
+    doc_words: Words | None = None,
 ) -> Mention:
     entry = cameo_codes()[action.code]
     material = entry.quad_class in (2, 4)
@@ -65,7 +65,7 @@ def make_mention(
     actor_type = acled.actor_type(source.role, source.acled_type)
     target_type = acled.actor_type(target.role, target.acled_type) if target is not None else None
     norms = sentence.norms
-    ac = acled_type(action.code, norms, actor_type, target_type, acled, doc_norms)
+    ac = acled_type(action.code, norms, actor_type, target_type, acled, doc_words)
     if ac is not None:
         actor_type = ac.set_actor_type or actor_type
         if target is not None:

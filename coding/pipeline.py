@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from . import __version__
 from .assemble import make_mention
-from .coders.acled import AcledRules, load_acled_rules
+from .coders.acled import AcledRules, Words, load_acled_rules
 from .coders.actions import ActionIndex, load_action_rules
 from .coders.actor_lexicon import ActorLexicon, load_lexicon
 from .coders.actors import Memory, code_sentence
@@ -119,7 +119,7 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
     if dateline is not None:
         countries[dateline.country] += 2
     doc_country = dominant_country(countries)
-    doc_norms = [t.norm for s in sents for t in s.tokens]
+    doc_words = Words([t.norm for s in sents for t in s.tokens])
 
     def place_fallback(source, target):
         return place_from_actors(source, target, coders.gazetteer)
@@ -158,7 +158,7 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
                 if target is None and place is not None and action.code[:2] in coders.grammar.target_from_place_roots:
                     target = target_from_place(place)
                 m = make_mention(doc, s, action, source, target, mode, date, place, deaths, coders.acled,
-                                 doc_country, coders.version, place_fallback, doc_norms)
+                                 doc_country, coders.version, place_fallback, doc_words)
                 found_here.append((m, action.fallback))
         # "X said it had expelled Y", "X said Y attacked Z": the reported act is the event; a bare
         # statement without a target is kept only when the sentence asserts nothing more specific

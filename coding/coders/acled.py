@@ -149,12 +149,28 @@ def _contains(norms: list[str], present: set[str], phrase: tuple[str, ...]) -> b
     return False
 
 
+class Words:
+    """A text's tokens, with a set for membership and a memo of phrase look-ups: a document's words
+    are built once and asked for every mention (building them per mention made long documents
+    quadratic)."""
+
+    def __init__(self, norms: list[str] | tuple[str, ...]):
+        self.norms = norms
+        self.present = frozenset(norms)
+        self._memo: dict[tuple[str, ...], bool] = {}
+
+    def contains(self, phrase: tuple[str, ...]) -> bool:
+        hit = self._memo.get(phrase)
+        if hit is None:
+            hit = self._memo[phrase] = _contains(self.norms, self.present, phrase)
+        return hit
+
+
 def acled_type(
     code: str, norms: list[str], actor_type: str | None, target_type: str | None, rules: AcledRules,
-    doc_norms: list[str] | None = None,
+    doc_words: Words | None = None,
 ) -> AcledRule | None:
-    present = set(norms)
-    doc_present = set(doc_norms) if doc_norms is not None else present
+    sentence_words = Words(norms)
     for rule in rules.rules:
         if not any(code.startswith(p) for p in rule.cameo):
             continue
@@ -163,8 +179,8 @@ def acled_type(
         if rule.actor_types and actor_type not in rule.actor_types:
             continue
         if rule.words:
-            where, seen = (doc_norms, doc_present) if rule.document_scope and doc_norms is not None else (norms, present)
-            if not any(_contains(where, seen, w) for w in rule.words):
+            words = doc_words if rule.document_scope and doc_words is not None else sentence_words
+            if not any(words.contains(w) for w in rule.words):
                 continue
         return rule
     return None
