@@ -22,6 +22,7 @@ class ModalityRule:
     cues: dict[str, tuple[tuple[str, ...], ...]]  # first word -> cues, longest first
     sentence_final: frozenset[str]
     recode: str | None = None  # intent.yaml table that turns the act into a statement: future/refusal/demand
+    right_before: frozenset[str] = frozenset()  # the cues count only when one of these words precedes the trigger
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def load_modality_rules() -> ModalityRules:
     check_unique_ids(items)
     rules = []
     for it in items:
-        check_keys(it, ["id", "modality"], ["cues", "sentence_final", "examples", "recode"])
+        check_keys(it, ["id", "modality"], ["cues", "sentence_final", "examples", "recode", "right_before"])
         if it.data["modality"] not in MODALITIES:
             raise it.error("R007", f"modality must be one of {MODALITIES}")
         cues: dict[str, list] = {}
@@ -53,7 +54,7 @@ def load_modality_rules() -> ModalityRules:
         if it.data.get("recode") not in (None, *WHEN):
             raise it.error("R007", f"recode must be one of {WHEN}")
         rules.append(ModalityRule(it.data["id"], it.data["modality"], cues, frozenset(it.data.get("sentence_final") or []),
-                                  it.data.get("recode")))
+                                  it.data.get("recode"), frozenset(it.data.get("right_before") or [])))
     order = {m: i for i, m in enumerate(MODALITIES)}
     rules.sort(key=lambda r: order[r.modality])
     return ModalityRules(int(data["window_before"]), int(data["window_after"]), frozenset(data["scope_breakers"]),
@@ -103,6 +104,8 @@ def modality(
             continue
         if rule.sentence_final and norms and norms[-1] in rule.sentence_final:
             return rule.modality, rule.id, rule.recode
+        if rule.right_before and (action.start == 0 or norms[action.start - 1] not in rule.right_before):
+            continue
         n = max(_longest_cue(norms, lo, action.start, rule.cues), _longest_cue(norms, action.end, after, rule.cues))
         if rule.modality == "negated":  # inside a gapped pattern: "will not attack", "held no talks"
             n = max(n, _longest_cue(norms, action.start + 1, action.end, rule.cues))
