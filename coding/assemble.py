@@ -62,8 +62,9 @@ def make_mention(
         place = fallback_place(source, target)
     toks = sentence.tokens
     char_start, char_end = toks[action.start].start, toks[action.end - 1].end
-    actor_type = acled.actor_type(source.role, source.acled_type)
-    target_type = acled.actor_type(target.role, target.acled_type) if target is not None else None
+    actor_type = acled.actor_type(source.role, source.acled_type, source.country, material_conflict)
+    target_type = (acled.actor_type(target.role, target.acled_type, target.country, material_conflict)
+                   if target is not None else None)
     norms = sentence.norms
     ac = acled_type(action.code, norms, actor_type, target_type, acled, doc_words)
     if ac is not None:

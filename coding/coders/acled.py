@@ -58,6 +58,7 @@ class AcledRules:
     role_types: dict[str, str]
     abroad: tuple[str, str, str]  # (rule id, type of forces at home, type abroad)
     names: ActorNames
+    bare_country_type: str | None = None
 
     def located(self, actor_type: str | None, actor_country: str | None, place_country: str | None) -> tuple[str | None, str | None]:
         """(actor type, rule id) once the event's country is known: state forces abroad are external."""
@@ -70,10 +71,15 @@ class AcledRules:
         """ACLED-style name: "Military Forces of Israel", "Protesters (Kenya)", "Hamas"."""
         return self.names.name(actor, actor_type, material_conflict)
 
-    def actor_type(self, role: str | None, given: str | None) -> str | None:
+    def actor_type(self, role: str | None, given: str | None, country: str | None = None,
+                   material_conflict: bool = False) -> str | None:
+        """The dictionary's type, else the role's; a bare country using force ("Israel struck
+        Iran") is its state forces (`bare_country_type`)."""
         if given:
             return given
-        return self.role_types.get(role) if role else None
+        if role:
+            return self.role_types.get(role)
+        return self.bare_country_type if country and material_conflict else None
 
 
 def load_acled_rules() -> AcledRules:
@@ -111,7 +117,11 @@ def load_acled_rules() -> AcledRules:
     for key in ("from", "to"):
         if abroad.get(key) not in known_types:
             raise RuleError("R007", "rules/acled.yaml", None, f"abroad.{key}: unknown ACLED actor type {abroad.get(key)!r}")
-    return AcledRules(tuple(rules), role_types, (abroad["id"], abroad["from"], abroad["to"]), _load_names(data, known_types))
+    bare = data.get("bare_country_type")
+    if bare is not None and bare not in known_types:
+        raise RuleError("R007", "rules/acled.yaml", None, f"bare_country_type: unknown ACLED actor type {bare!r}")
+    return AcledRules(tuple(rules), role_types, (abroad["id"], abroad["from"], abroad["to"]), _load_names(data, known_types),
+                      bare)
 
 
 def _load_names(data: dict, known_types) -> ActorNames:
