@@ -56,9 +56,7 @@ _SHOWN_REJECTIONS = 20
 @click.option("--max-chars", type=click.IntRange(min=1), default=DEFAULT_MAX_CHARS, show_default=True,
               help="Reject documents longer than this many characters (after HTML is stripped).")
 @click.option("--strict", is_flag=True, help="Fail (exit 1, write nothing) if any input document is rejected.")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Processes coding documents (default: all cores); 1 codes in this process. Same output.")
-def build(inputs: tuple[Path, ...], out: Path, max_chars: int, strict: bool, workers: int | None) -> None:
+def build(inputs: tuple[Path, ...], out: Path, max_chars: int, strict: bool) -> None:
     """Code every input document, validate, and write Parquet + CSV + manifest.
 
     Exit code 0 when the dataset was written; 1 when it could not be built (unreadable input, a CSV
@@ -68,12 +66,10 @@ def build(inputs: tuple[Path, ...], out: Path, max_chars: int, strict: bool, wor
 
     from .build import Settings, build as run_build
     from .ingest import IngestError, Limits, preflight
-    from .parallel import WorkerError
     from .write import OutputError, check_output
 
     limits = Limits(max_chars=max_chars, latest_date=_build_date() + dt.timedelta(days=FUTURE_GRACE_DAYS))
-    settings = Settings(inputs=inputs or (Path("seeds"),), out=out, limits=limits, strict=strict,
-                        workers=workers or os.cpu_count() or 1)
+    settings = Settings(inputs=inputs or (Path("seeds"),), out=out, limits=limits, strict=strict)
     started = time.perf_counter()
     try:
         preflight(list(settings.inputs))  # fail before the rules load, not midway
@@ -82,7 +78,7 @@ def build(inputs: tuple[Path, ...], out: Path, max_chars: int, strict: bool, wor
         with Progress(transient=True, disable=False) as bar:
             task = bar.add_task("coding", total=None)
             result = run_build(settings, coders, progress=lambda n: bar.advance(task, n))
-    except (IngestError, OutputError, WorkerError) as err:
+    except (IngestError, OutputError) as err:
         raise click.ClickException(str(err)) from None
     elapsed = time.perf_counter() - started
     for file, line, doc_id, reason in result.rejections[:_SHOWN_REJECTIONS]:
