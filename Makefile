@@ -36,6 +36,9 @@ evaluate: $(STAMP) ## Score the coder on every gold set in ../shared/gold/ (skip
 	@if [ -z "$(GOLD)" ]; then echo "evaluate: ../shared/gold/ not found, nothing to evaluate (skipped)"; \
 	else $(PY) -m coding evaluate $(GOLD) --out evaluation; fi
 
+benchmark: $(STAMP) ## Time `build` (India corpus, 10k synthetic articles; 1 and 2 workers) into benchmarks/results.md; BENCH_LARGE=1 adds 100k
+	$(PY) benchmarks/run.py
+
 lint-rules: $(STAMP) ## Check every rules file (loading, shadowing patterns, rule examples)
 	$(PY) -m coding rules lint
 
@@ -48,4 +51,4 @@ docs: $(STAMP) ## Print the column reference generated from the schemas
 clean: ## Remove build products (output/, caches)
 	rm -rf output evaluation .pytest_cache .hypothesis
 
-.PHONY: help venv build-dataset validate test robustness evaluate lint-rules stats docs clean
+.PHONY: help venv build-dataset validate test robustness evaluate benchmark lint-rules stats docs clean

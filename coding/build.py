@@ -3,17 +3,24 @@
 Every input document ends as one row of ``documents``: coded, no_events, duplicate or rejected.
 A document that makes a coder raise is rejected with the error as its reason (and logged): one bad
 document never costs the others, and the fuzz batch counts these as crashes.
+
+Documents are coded here or by worker processes (``Settings.workers``, coding/parallel.py) in ordered
+chunks, and optionally taken from the cache of coded documents (``Settings.incremental``,
+coding/doc_cache.py); the dataset is the same either way.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
+from collections import deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
 from . import __version__
+from .doc_cache import DocumentCache, open_cache
 from .frame import documents_frame, events_frame, mentions_frame
 from .ingest import Limits, preflight, read_inputs
 from .pipeline import Coders, code_document
@@ -34,6 +41,9 @@ class Settings:
     out: Path
     limits: Limits = field(default_factory=Limits)
     strict: bool = False  # any rejected document fails the build (nothing is written)
+    workers: int = 1  # processes coding documents; 1 codes in this process
+    chunk_size: int = 50  # documents sent to a worker at a time (with workers > 1)
+    incremental: bool = False  # reuse documents coded by earlier builds with the same rules (doc_cache)
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,7 @@ class BuildResult:
     rejections: tuple[tuple[str, int | None, str, str], ...]  # (file, line, doc_id, reason), sorted
     n_noted: int  # coded documents whose reason says what was done to code them
     written: bool
+    reused: int = 0  # documents taken from the document cache (incremental build)
 
 
 def _inputs_sha256(files: list[Path]) -> dict[str, str]:
@@ -85,17 +96,64 @@ def code_record(rec: Document | Rejection, coders: Coders) -> CodedDocument:
     return replace(coded, reason=rec.note) if rec.note else coded
 
 
+def _chunks(records: Iterable, size: int) -> Iterator[list]:
+    it = iter(records)
+    while chunk := list(itertools.islice(it, size)):
+        yield chunk
+
+
+def code_records(records: Iterable[Document | Rejection], coders: Coders, workers: int = 1, chunk_size: int = 50,
+                 progress: Callable[[int], None] | None = None, cache: DocumentCache | None = None
+                 ) -> Iterator[CodedDocument]:
+    """The documents row of every record, in input order, coded here or (``workers`` > 1) by a pool of
+    worker processes in ordered chunks: the same rows either way. Inputs that fit in one chunk are
+    coded here (starting workers would cost more than it saves). With a ``cache``, documents coded by
+    an earlier build with the same rules are taken from it and the others are stored in it."""
+    chunks = _chunks(records, chunk_size)
+    head = list(itertools.islice(chunks, 2))
+    taken: deque[tuple[list, dict[int, CodedDocument]]] = deque()
+
+    def to_code() -> Iterator[list]:
+        for chunk in itertools.chain(head, chunks):
+            hits: dict[int, CodedDocument] = {}
+            if cache is not None:
+                for i, rec in enumerate(chunk):
+                    if isinstance(rec, Document) and (found := cache.get(rec)) is not None:
+                        hits[i] = found
+            taken.append((chunk, hits))
+            yield [rec for i, rec in enumerate(chunk) if i not in hits]
+
+    if workers > 1 and len(head) > 1:
+        from .parallel import code_in_pool
+
+        coded_chunks = code_in_pool(to_code(), workers, coders.rules_sha256)
+    else:
+        coded_chunks = ([code_record(rec, coders) for rec in todo] for todo in to_code())
+    for coded in coded_chunks:
+        chunk, hits = taken.popleft()
+        fresh = iter(coded)
+        for i, rec in enumerate(chunk):
+            if i in hits:
+                yield hits[i]
+                continue
+            row = next(fresh)
+            if cache is not None and isinstance(rec, Document) and row.status in ("coded", "no_events"):
+                cache.put(rec, row)
+            yield row
+        if progress is not None:
+            progress(len(chunk))
+
+
 def build(settings: Settings, coders: Coders, progress: Callable[[int], None] | None = None) -> BuildResult:
     check_output(settings.out)
     files = preflight(list(settings.inputs))
     docs: list[CodedDocument] = []
     mentions = []
-    for rec in read_inputs(list(settings.inputs), settings.limits):
-        coded = code_record(rec, coders)
+    records = read_inputs(list(settings.inputs), settings.limits)
+    cache = open_cache() if settings.incremental else None
+    for coded in code_records(records, coders, settings.workers, settings.chunk_size, progress, cache):
         docs.append(coded)
         mentions.extend(coded.mentions)
-        if progress is not None:
-            progress(1)
     m = mentions_frame(mentions)
     frames = {"mentions": m, "events": events_frame(m), "documents": documents_frame(docs)}
     valid, report = validate_frames(frames)
@@ -116,4 +174,5 @@ def build(settings: Settings, coders: Coders, progress: Callable[[int], None] | 
                        "latest_publication_date": str(settings.limits.latest_date) if settings.limits.latest_date else None},
         }
         write_dataset(settings.out, {k: valid[k] for k in frames}, manifest)
-    return BuildResult(settings.out, counts, statuses, n_sentences, report, rejections, n_noted, write)
+    return BuildResult(settings.out, counts, statuses, n_sentences, report, rejections, n_noted, write,
+                       reused=cache.reused if cache is not None else 0)

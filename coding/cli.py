@@ -56,7 +56,12 @@ _SHOWN_REJECTIONS = 20
 @click.option("--max-chars", type=click.IntRange(min=1), default=DEFAULT_MAX_CHARS, show_default=True,
               help="Reject documents longer than this many characters (after HTML is stripped).")
 @click.option("--strict", is_flag=True, help="Fail (exit 1, write nothing) if any input document is rejected.")
-def build(inputs: tuple[Path, ...], out: Path, max_chars: int, strict: bool) -> None:
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes coding documents (default: all cores); 1 codes in this process. Same output.")
+@click.option("--incremental", is_flag=True,
+              help="Reuse documents coded by earlier builds with the same rules (cache beside the compiled rules).")
+def build(inputs: tuple[Path, ...], out: Path, max_chars: int, strict: bool, workers: int | None,
+          incremental: bool) -> None:
     """Code every input document, validate, and write Parquet + CSV + manifest.
 
     Exit code 0 when the dataset was written; 1 when it could not be built (unreadable input, a CSV
@@ -66,10 +71,12 @@ def build(inputs: tuple[Path, ...], out: Path, max_chars: int, strict: bool) -> 
 
     from .build import Settings, build as run_build
     from .ingest import IngestError, Limits, preflight
+    from .parallel import WorkerError
     from .write import OutputError, check_output
 
     limits = Limits(max_chars=max_chars, latest_date=_build_date() + dt.timedelta(days=FUTURE_GRACE_DAYS))
-    settings = Settings(inputs=inputs or (Path("seeds"),), out=out, limits=limits, strict=strict)
+    settings = Settings(inputs=inputs or (Path("seeds"),), out=out, limits=limits, strict=strict,
+                        workers=workers or os.cpu_count() or 1, incremental=incremental)
     started = time.perf_counter()
     try:
         preflight(list(settings.inputs))  # fail before the rules load, not midway
@@ -78,7 +85,7 @@ def build(inputs: tuple[Path, ...], out: Path, max_chars: int, strict: bool) -> 
         with Progress(transient=True, disable=False) as bar:
             task = bar.add_task("coding", total=None)
             result = run_build(settings, coders, progress=lambda n: bar.advance(task, n))
-    except (IngestError, OutputError) as err:
+    except (IngestError, OutputError, WorkerError) as err:
         raise click.ClickException(str(err)) from None
     elapsed = time.perf_counter() - started
     for file, line, doc_id, reason in result.rejections[:_SHOWN_REJECTIONS]:
@@ -89,6 +96,8 @@ def build(inputs: tuple[Path, ...], out: Path, max_chars: int, strict: bool) -> 
     noted = f" ({result.n_noted} coded with a note in reason)" if result.n_noted else ""
     n_rejected = result.statuses["rejected"]
     click.echo(f"documents: {result.counts['documents']} inputs = {parts}{noted}")
+    if incremental:
+        click.echo(f"incremental: {result.reused} documents taken from the cache of coded documents")
     if not result.report.ok:
         _print_report(result.report)
         raise click.ClickException("the dataset failed validation; nothing was written")

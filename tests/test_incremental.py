@@ -1,0 +1,60 @@
+"""`build --incremental`: documents coded by an earlier build are reused; the dataset equals a full rebuild."""
+
+import pandas as pd
+from click.testing import CliRunner
+
+from coding.cli import main
+
+TABLES = ("mentions", "events", "documents")
+
+
+def _build(*args, env):
+    result = CliRunner().invoke(main, ["build", *map(str, args)], env=env)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_adding_articles_codes_only_the_new_ones(tmp_path):
+    from coding.synthetic import write_corpus
+
+    env = {"CAMEO_ACLED_CACHE": str(tmp_path / "cache"), "SOURCE_DATE_EPOCH": "1767225600"}
+    corpus = tmp_path / "in"
+    lines = write_corpus(tmp_path / "all.jsonl", 101).read_text(encoding="utf-8").splitlines(keepends=True)
+    corpus.mkdir()
+    (corpus / "a.jsonl").write_text("".join(lines[:100]) + "{broken\n", encoding="utf-8")
+    first = _build("--input", corpus, "--out", tmp_path / "first", "--incremental", "--workers", 2, env=env)
+    assert "incremental: 0 documents taken from the cache" in first
+    (corpus / "b.jsonl").write_text(lines[100] + lines[5], encoding="utf-8")  # one new article, one duplicate
+    again = _build("--input", corpus, "--out", tmp_path / "again", "--incremental", "--workers", 2, env=env)
+    assert "incremental: 100 documents taken from the cache" in again
+    full = _build("--input", corpus, "--out", tmp_path / "full", "--workers", 1, env=env)
+    assert "incremental" not in full
+    for name in TABLES:
+        assert (tmp_path / "again" / f"{name}.csv").read_bytes() == (tmp_path / "full" / f"{name}.csv").read_bytes()
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "again" / f"{name}.parquet"),
+                                      pd.read_parquet(tmp_path / "full" / f"{name}.parquet"))
+    docs = pd.read_parquet(tmp_path / "full" / "documents.parquet")
+    assert len(docs) == 103 and set(docs["status"]) == {"coded", "duplicate", "rejected"}
+    # in process too: everything is now cached
+    third = _build("--input", corpus, "--out", tmp_path / "third", "--incremental", "--workers", 1, env=env)
+    assert "incremental: 101 documents taken from the cache" in third
+    assert (tmp_path / "third" / "mentions.csv").read_bytes() == (tmp_path / "full" / "mentions.csv").read_bytes()
+
+
+def test_a_changed_document_is_coded_again(tmp_path, coders):
+    from coding.doc_cache import DocumentCache
+    from coding.records import Document
+
+    cache = DocumentCache(tmp_path, "rules-a")
+    doc = Document("d1", "Iran condemned Israel.", "f.jsonl", 1)
+    assert cache.get(doc) is None
+    from coding.build import code_record
+
+    cache.put(doc, code_record(doc, coders))
+    assert cache.get(doc) is not None and cache.reused == 1
+    assert cache.get(Document("d1", "Iran condemned Israel!", "f.jsonl", 1)) is None  # other text
+    assert cache.get(Document("d1", "Iran condemned Israel.", "f.jsonl", 2)) is None  # other line
+    assert DocumentCache(tmp_path, "rules-b").get(doc) is None  # other rules
+    (path,) = (tmp_path / "documents" / "rules-a").rglob("*.pickle")
+    path.write_bytes(b"not a pickle")
+    assert cache.get(doc) is None  # unreadable: coded again
