@@ -8,33 +8,28 @@
   Indonesian, Turkish, Swahili) are at least 10% of the words and outnumber the English ones, or a
   text of 100 words or more with under 2% English function words. English news runs at 35-50%
   English function words; the densest English texts seen here (ACLED notes full of names) at 4%.
-  Words that are also English or common in names (a, in, on, de, la, al ...) are left out of the
-  other lists. Shorter texts are given the benefit of the doubt: a headline has few function words.
+  The word lists are in ``rules/language.yaml``. Shorter texts are given the benefit of the doubt: a
+  headline has few function words.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
-ENGLISH = frozenset(
-    "the of and to in is was that for on with as by at from it he she said his her were has have had be are "
-    "an this which their they not but after who will been its would".split()
-)
-OTHERS = {
-    "French": "les des du un une et est que qui dans pour pas sur au aux avec ce cette il elle ont sont été par "
-              "plus ses leur mais ou",
-    "Spanish": "los las del un una y es que en por con para se su sus lo como más pero fue ha han",
-    "Portuguese": "os do dos das um uma é que em na para com não por se seu sua foi mais ao",
-    "Italian": "il lo gli della un una è che per con non si sono ha",
-    "German": "der das den dem des und ist nicht mit sich auf für ein eine einer zu von dass sie es im auch "
-              "wird wurde hat nach bei",
-    "Dutch": "het een en van dat op te niet met zijn voor er maar ook als",
-    "Indonesian": "yang dan di ke dari ini itu dengan untuk pada tidak dalam akan adalah mereka",
-    "Turkish": "bir ve bu için ile olarak çok daha gibi olan",
-    "Swahili": "na ya wa kwa za ni katika kuwa",
-}
-_OTHER_WORDS = {lang: frozenset(words.split()) for lang, words in OTHERS.items()}
+from .rulebook import RuleError, read_yaml, rules_dir
+
+@lru_cache(maxsize=1)
+def _function_words() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+    """(English function words, other language -> its function words) from ``rules/language.yaml``."""
+    data, _ = read_yaml(rules_dir() / "language.yaml")
+    for key in data:
+        if key not in ("english", "others"):
+            raise RuleError("R002", "rules/language.yaml", None, f"unknown key '{key}'")
+    return frozenset(data["english"].split()), {lang: frozenset(w.split()) for lang, w in data["others"].items()}
+
+
 _UNKNOWN = frozenset({"und", "unknown", "mul", "zxx", "xx"})
 _WORD = re.compile(r"[^\W\d_]+")
 _LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
@@ -59,8 +54,9 @@ def not_english(text: str, language: str | None) -> str | None:
     n = len(found)
     if n < 20:
         return None
-    english = sum(words[w] for w in ENGLISH) / n
-    other, share = max(((lang, sum(words[w] for w in ws) / n) for lang, ws in _OTHER_WORDS.items()), key=lambda kv: kv[1])
+    english_words, others = _function_words()
+    english = sum(words[w] for w in english_words) / n
+    other, share = max(((lang, sum(words[w] for w in ws) / n) for lang, ws in others.items()), key=lambda kv: kv[1])
     hint = '; give "language": "en" to code it anyway'
     if share >= 0.10 and share > english:
         return f"not English: {100 * share:.0f}% {other} function words, {100 * english:.0f}% English ones{hint}"
