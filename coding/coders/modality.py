@@ -23,12 +23,14 @@ class ModalityRule:
     sentence_final: frozenset[str]
     recode: str | None = None  # intent.yaml table that turns the act into a statement: future/refusal/demand
     right_before: frozenset[str] = frozenset()  # the cues count only when one of these words precedes the trigger
+    after_speech_verb: frozenset[str] = frozenset()  # cue words that count only after a verb of saying ("said ... would")
 
 
 @dataclass(frozen=True)
 class ModalityRules:
     window_before: int
     window_after: int
+    window_before_nominal: int
     scope_breakers: frozenset[str]
     rules: tuple[ModalityRule, ...]
     intent_roots: frozenset[str]
@@ -38,13 +40,15 @@ def load_modality_rules() -> ModalityRules:
     path = rules_dir() / "modality.yaml"
     data, _ = read_yaml(path)
     for key in data:
-        if key not in ("window_before", "window_after", "scope_breakers", "categories", "intent_roots"):
+        if key not in ("window_before", "window_after", "window_before_nominal", "scope_breakers", "categories",
+                       "intent_roots"):
             raise RuleError("R002", "rules/modality.yaml", None, f"unknown key '{key}'")
     items = read_yaml_items(path, "categories")
     check_unique_ids(items)
     rules = []
     for it in items:
-        check_keys(it, ["id", "modality"], ["cues", "sentence_final", "examples", "recode", "right_before"])
+        check_keys(it, ["id", "modality"], ["cues", "sentence_final", "examples", "recode", "right_before",
+                                                   "after_speech_verb"])
         if it.data["modality"] not in MODALITIES:
             raise it.error("R007", f"modality must be one of {MODALITIES}")
         cues: dict[str, list] = {}
@@ -54,10 +58,12 @@ def load_modality_rules() -> ModalityRules:
         if it.data.get("recode") not in (None, *WHEN):
             raise it.error("R007", f"recode must be one of {WHEN}")
         rules.append(ModalityRule(it.data["id"], it.data["modality"], cues, frozenset(it.data.get("sentence_final") or []),
-                                  it.data.get("recode"), frozenset(it.data.get("right_before") or [])))
+                                  it.data.get("recode"), frozenset(it.data.get("right_before") or []),
+                                  frozenset(normalise_phrase(c)[0] for c in it.data.get("after_speech_verb") or [])))
     order = {m: i for i, m in enumerate(MODALITIES)}
     rules.sort(key=lambda r: order[r.modality])
-    return ModalityRules(int(data["window_before"]), int(data["window_after"]), frozenset(data["scope_breakers"]),
+    return ModalityRules(int(data["window_before"]), int(data["window_after"]),
+                         int(data.get("window_before_nominal", data["window_before"])), frozenset(data["scope_breakers"]),
                          tuple(rules), frozenset(data.get("intent_roots") or ()))
 
 
@@ -78,6 +84,15 @@ def _longest_cue(norms: list[str], lo: int, hi: int, cues: dict[str, tuple[tuple
     return best
 
 
+def _reported(norms: list[str], lo: int, hi: int, cues: frozenset[str], speech_verbs: frozenset[str]) -> int:
+    """2 when one of ``cues`` in norms[lo:hi] follows a verb of saying ("said on Monday it would"): it
+    outranks the one-word hypothetical reading of the same word; else 0."""
+    for i in range(lo, hi):
+        if norms[i] in cues and any(norms[k] in speech_verbs for k in range(i)):
+            return 2
+    return 0
+
+
 def modality(
     action: ActionMatch, sentence: Sentence, rules: ModalityRules, grammar: Grammar, speech_verb: int | None = None
 ) -> tuple[str, str | None, str | None]:
@@ -89,7 +104,8 @@ def modality(
         action = ActionMatch(action.rule_id, action.code, speech_verb, speech_verb + 1, (speech_verb,), action.source,
                              action.target, action.reciprocal, action.requires_target)
     lo = action.start
-    while lo > 0 and action.start - lo < rules.window_before:
+    window = rules.window_before_nominal if action.nominal and action.source != "speaker" else rules.window_before
+    while lo > 0 and action.start - lo < window:
         w = norms[lo - 1]
         if w in grammar.clause_boundaries or w in rules.scope_breakers:
             break
@@ -107,6 +123,8 @@ def modality(
         if rule.right_before and (action.start == 0 or norms[action.start - 1] not in rule.right_before):
             continue
         n = max(_longest_cue(norms, lo, action.start, rule.cues), _longest_cue(norms, action.end, after, rule.cues))
+        if rule.after_speech_verb:
+            n = max(n, _reported(norms, lo, action.start, rule.after_speech_verb, grammar.speech_verbs))
         if rule.modality == "negated":  # inside a gapped pattern: "will not attack", "held no talks"
             n = max(n, _longest_cue(norms, action.start + 1, action.end, rule.cues))
         # a negation in scope wins over any modal ("said he would not provide"); otherwise the
