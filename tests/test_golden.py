@@ -4,7 +4,7 @@ Each line of ``golden/sentences.jsonl``: ``id``, ``text``, optional ``date`` (pu
 default 2025-06-19), ``expect`` (each must be matched by some mention), ``forbid`` (none may be
 matched), and a ``comment`` saying what the case exercises. In a pattern, ``a|b`` are
 alternatives, ``*`` is a wildcard; ``actor``/``target`` match the actor code, ``root`` the CAMEO
-root, and ``modality`` defaults to ``asserted`` in ``expect``.
+root, ``code`` the full CAMEO code, and ``modality`` defaults to ``asserted`` in ``expect``.
 """
 
 import datetime as dt
@@ -26,7 +26,7 @@ def _alt(pattern, value) -> bool:
 
 def matches(m, spec: dict, default_modality: str | None) -> bool:
     checks = {
-        "actor": m.actor_code, "target": m.target_code, "root": m.cameo_root, "modality": m.modality,
+        "actor": m.actor_code, "target": m.target_code, "root": m.cameo_root, "code": m.cameo_code, "modality": m.modality,
         "location_country": m.location_country,
     }
     for key, value in checks.items():

@@ -4,7 +4,7 @@ matched over a sentence's token norms. See ``rules/README.md`` for the pattern l
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import lemminflect
@@ -245,7 +245,30 @@ class ActionIndex:
                 )
             )
         out.sort(key=lambda m: m.start)
+        return self._by_instrument(out, norms)
+
+    def _by_instrument(self, found: list[ActionMatch], norms: list[str]) -> list[ActionMatch]:
+        """A generic killing or attack ("killed", 190) takes the code of the weapon named beside it in
+        its clause ("killed in an air strike" 195, "a car bomb killed" 1832, "killed by shelling" 194):
+        the nearest more specific act of force; both rule ids reach the output."""
+        g = self.grammar
+        weapons = [m for m in found if m.code[:2] in g.instrument_roots
+                   and m.code not in g.instrument_generic_codes]
+        if not weapons:
+            return found
+        out = []
+        for m in found:
+            if m.code in g.instrument_generic_codes:
+                near = [w for w in weapons if not self._boundary_between(norms, m, w)]
+                if near:
+                    w = min(near, key=lambda w: abs(w.start - m.start))
+                    m = replace(m, code=w.code, rule_id=f"{m.rule_id};{w.rule_id}")
+            out.append(m)
         return out
+
+    def _boundary_between(self, norms: list[str], a: ActionMatch, b: ActionMatch) -> bool:
+        lo, hi = (a.end, b.start) if a.start < b.start else (b.end, a.start)
+        return any(norms[k] in self.grammar.clause_boundaries for k in range(lo, hi))
 
     def _passive(self, rule: ActionRule, norms: list[str], i: int) -> bool:
         """A participle trigger after a form of *be* (adverbs between allowed): roles swap."""

@@ -72,14 +72,28 @@ def _beside_number(norms: list[str], i: int) -> bool:
     return (i > 0 and norms[i - 1][:1].isdigit()) or (i + 1 < len(norms) and norms[i + 1][:1].isdigit())
 
 
-def _longest_cue(norms: list[str], lo: int, hi: int, cues: dict[str, tuple[tuple[str, ...], ...]]) -> int:
+def _cue_at(norms: list[str], i: int, hi: int, cue: tuple[str, ...], skip: frozenset[str]) -> bool:
+    """The cue's words from norms[i] on, before ``hi``; words of ``skip`` (dates, adverbs) may come
+    between them: "threatened on Monday to"."""
+    k = i + 1
+    for word in cue[1:]:
+        while k < hi and norms[k] != word and norms[k] in skip:
+            k += 1
+        if k >= hi or norms[k] != word:
+            return False
+        k += 1
+    return True
+
+
+def _longest_cue(norms: list[str], lo: int, hi: int, cues: dict[str, tuple[tuple[str, ...], ...]],
+                 skip: frozenset[str] = frozenset()) -> int:
     """Length of the longest cue found in norms[lo:hi] (0 if none)."""
     best = 0
     for i in range(lo, hi):
         if _beside_number(norms, i):
             continue
         for cue in cues.get(norms[i], ()):
-            if len(cue) > best and (len(cue) == 1 or (i + len(cue) <= hi and tuple(norms[i:i + len(cue)]) == cue)):
+            if len(cue) > best and (len(cue) == 1 or _cue_at(norms, i, hi, cue, skip)):
                 best = len(cue)
     return best
 
@@ -122,7 +136,8 @@ def modality(
             return rule.modality, rule.id, rule.recode
         if rule.right_before and (action.start == 0 or norms[action.start - 1] not in rule.right_before):
             continue
-        n = max(_longest_cue(norms, lo, action.start, rule.cues), _longest_cue(norms, action.end, after, rule.cues))
+        skip = grammar.gap_free_words
+        n = max(_longest_cue(norms, lo, action.start, rule.cues, skip), _longest_cue(norms, action.end, after, rule.cues, skip))
         if rule.after_speech_verb:
             n = max(n, _reported(norms, lo, action.start, rule.after_speech_verb, grammar.speech_verbs))
         if rule.modality == "negated":  # inside a gapped pattern: "will not attack", "held no talks"
