@@ -110,7 +110,7 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
         per_sentence.append(sa)
         countries.update(a.country for a in sa.actors if a.country)
         if not lower:
-            countries.update(coders.gazetteer.region_countries(s))
+            countries.update(coders.gazetteer.region_countries(s, sa.not_place_tokens))
     doc_countries = frozenset(countries)
     places_by_sentence = [find_places(s, coders.places, coders.gazetteer, doc_countries, lower, sa.not_place_tokens)
                           for s, sa in zip(sents, per_sentence)]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from ..grammar import Grammar
 from ..records import Actor, ActorGroup, Sentence
 from .actor_lexicon import ADJECTIVE, AGENT, COREF, COUNTRY, DEMONYM, METONYM, ORG, PERSON, ActorLexicon, Entry, Piece
+from .actor_spans import merge_appositions, titled_name, written_start
 
 _COUNTRYISH = (COUNTRY, ADJECTIVE, DEMONYM, METONYM)
 _NAMES = (COUNTRY, METONYM, PERSON, ORG)  # "Rapid Support Forces" is a name, not a "support" action
@@ -114,36 +115,6 @@ def _compose(pieces: list[Piece], norms: list[str], g: Grammar) -> list[list[Pie
     return out
 
 
-_APPROXIMATORS = frozenset(("some", "about", "around", "nearly", "almost", "roughly", "approximately", "over",
-                            "least", "than", "more", "up", "estimated"))
-
-
-def _is_number(w: str) -> bool:
-    return w.replace(",", "").replace(".", "").isdigit()
-
-
-def _written_start(first: int, norms: tuple[str, ...] | list[str], g: Grammar) -> int:
-    """Where a group of people is written to start: "[Up to 1,000 ethnic] Turks", "[Thousands of]
-    protesters", "[A group of angry] farmers". Only the actor's text uses it; roles and syntax keep
-    the dictionary match."""
-    i = first
-    while i > 0:
-        w = norms[i - 1]
-        if w in ("a", "an", "the"):
-            return i - 1
-        if w == "of" and i >= 2 and (norms[i - 2] in g.quantifiers or _is_number(norms[i - 2])):
-            i -= 1
-        elif w == "to" and i >= 2 and norms[i - 2] == "up":
-            i -= 1
-        elif w == "at" and norms[i] == "least":
-            i -= 1
-        elif _is_number(w) or w in g.quantifiers or w in _APPROXIMATORS or w in g.title_modifiers:
-            i -= 1
-        else:
-            break
-    return i
-
-
 def _resolve(compound: list[Piece], sentence: Sentence, on: dt.date | None, g: Grammar) -> Actor | None:
     by_kind: dict[str, Piece] = {}
     agents = []
@@ -189,7 +160,7 @@ def _resolve(compound: list[Piece], sentence: Sentence, on: dt.date | None, g: G
     toks = sentence.tokens
     first, last = compound[0].start, compound[-1].end
     people = compound[-1].entry.kind in (AGENT, DEMONYM, ADJECTIVE) and not (PERSON in by_kind or ORG in by_kind)
-    lo = _written_start(first, sentence.norms, g) if people else first
+    lo = written_start(first, sentence.norms, g) if people else first
     text = sentence.text[toks[lo].start - sentence.start: toks[last - 1].end - sentence.start]
     return Actor(
         text=text, code=code, country=country, role=role, acled_type=acled, start=first, end=last,
@@ -280,28 +251,6 @@ def _last_pair(groups: list[ActorGroup], before: int) -> tuple[Actor, Actor] | N
     return pair
 
 
-_NAME_MAX_TOKENS = 4
-
-
-def _titled_name(actor: Actor, sentence: Sentence, covered: set[int]) -> Actor:
-    """A title followed by a name the dictionaries do not know ("President Emile Lahoud",
-    "Secretary-General Boutros Boutros-Ghali"): the name belongs to the actor, who is a person."""
-    toks = sentence.tokens
-    j = actor.end
-    while j < len(toks) and j - actor.end < _NAME_MAX_TOKENS and j not in covered and _name_token(toks[j].text):
-        j += 1
-        if j < len(toks) and toks[j].text == "-" and j + 1 < len(toks) and _name_token(toks[j + 1].text):
-            j += 2
-    if j == actor.end:
-        return actor
-    text = sentence.text[toks[actor.start].start - sentence.start: toks[j - 1].end - sentence.start]
-    return replace(actor, text=text, end=j, is_person=True)
-
-
-def _name_token(text: str) -> bool:
-    return text[:1].isupper() and text.replace(".", "").isalpha() and not text.isupper()
-
-
 def _inside_quotes(sentence: Sentence, token_index: int) -> bool:
     opened = 0
     for t in sentence.tokens[:token_index]:
@@ -337,8 +286,9 @@ def code_sentence(
         actor = _resolve(compound, sentence, on, grammar)
         if actor is not None:
             if compound[-1].entry.kind == AGENT and not lowercase_doc:
-                actor = _titled_name(actor, sentence, covered)
+                actor = titled_name(actor, sentence, covered)
             named.append(_as_known_person(actor, memory))
+    named = merge_appositions(named, sentence, grammar)
     groups = _group(named, sentence, grammar)
     speaker, verb = _speaker(groups, sentence, grammar)
     actors = list(named)
@@ -374,7 +324,8 @@ def code_sentence(
         speaker, verb = _speaker(groups, sentence, grammar)
     memory = _remember(memory, groups, speaker, len(norms))
     names = frozenset(i for p in pieces if p.entry.kind in _NAMES for i in range(p.start, p.end))
-    not_places = frozenset(i for p in pieces if p.entry.kind in (PERSON, ORG) for i in range(p.start, p.end))
+    not_places = frozenset([*(i for p in pieces if p.entry.kind in (PERSON, ORG) for i in range(p.start, p.end)),
+                            *(i for a in named if a.is_person for i in range(a.start, a.end))])  # "Judge [Alejandro Rivera]"
     return SentenceActors(tuple(actors), tuple(groups), speaker, verb, names, not_places), memory
 
 

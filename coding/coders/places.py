@@ -116,14 +116,15 @@ class Gazetteer:
                         if len(v) == 1 and not any(c.is_country for c in self.places.get(k, ()))}
         self.max_region_tokens = max((len(k) for k in self.regions), default=1)
 
-    def region_countries(self, sentence: Sentence) -> list[str]:
-        """Countries of the subdivision names written (capitalised) in a sentence."""
+    def region_countries(self, sentence: Sentence, skip: frozenset[int] = frozenset()) -> list[str]:
+        """Countries of the subdivision names written (capitalised) in a sentence, outside the
+        tokens ``skip`` (names of people and organisations: "Judge Alejandro Rivera")."""
         toks = sentence.tokens
         norms = fold(sentence.norms)
         out = []
         i = 0
         while i < len(toks):
-            if toks[i].text[:1].isupper():
+            if toks[i].text[:1].isupper() and i not in skip:
                 for n in range(min(self.max_region_tokens, len(toks) - i), 0, -1):
                     iso3 = self.regions.get(tuple(norms[i:i + n]))
                     if iso3 is not None:
