@@ -9,7 +9,8 @@ from .rulebook import RuleError, read_yaml, rules_dir
 _KEYS = ("clause_boundaries", "coordinators", "determiners", "prepositions", "be_forms", "passive_agent", "speech_verbs", "quantifiers", "object_taking_roots", "title_modifiers", "agent_country_links", "verb_markers",
          "unidentified_perpetrator_roots", "adjectival_participles", "implicit_protester_roots",
          "target_from_place_roots", "nominal_determiners", "gap_free_words", "violent_event_nouns",
-         "instrument_generic_codes", "instrument_roots", "member_words")
+         "instrument_generic_codes", "instrument_roots", "member_words",
+         "implicit_police_codes")
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Grammar:
     instrument_generic_codes: frozenset[str]
     instrument_roots: frozenset[str]
     member_words: frozenset[str]
+    implicit_police_codes: frozenset[str]
 
 
 def load_grammar() -> Grammar:

@@ -15,6 +15,9 @@ PROTESTERS = Actor(text="(protesters)", code="OPP", country=None, role="OPP", ac
 UNIDENTIFIED_RULE = "infer.unidentified_perpetrator"
 UNIDENTIFIED = Actor(text="(unidentified)", code="UAF", country=None, role="UAF", acled_type=None,
                      start=-1, end=-1, rule_ids=(UNIDENTIFIED_RULE,))
+IMPLICIT_POLICE_RULE = "infer.implicit_police"
+POLICE = Actor(text="(police)", code="COP", country=None, role="COP", acled_type="State forces",
+               start=-1, end=-1, rule_ids=(IMPLICIT_POLICE_RULE,))
 
 
 def _boundary_between(norms: list[str], lo: int, hi: int, g: Grammar) -> bool:
@@ -130,6 +133,8 @@ def assign_roles(
             taken.add(target.start)  # "a man was killed in a shooting": the victim is nobody's subject
             if action.code[:2] in g.unidentified_perpetrator_roots:
                 return [(UNIDENTIFIED, b) for b in target.members]
+            if action.code.startswith(tuple(g.implicit_police_codes)):
+                return [(POLICE, b) for b in target.members]  # "the opposition leader was arrested"
         return []
     if action.reciprocal and len(source.members) >= 2:
         sources = source.members  # "Iran and Israel traded blows": each on the other
