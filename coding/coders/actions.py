@@ -199,7 +199,7 @@ class ActionIndex:
                         found = go(si + 2, t + 1, acc + [t])
                         if found is not None:
                             return found
-                    if not (norms[t] in free or (t > 0 and norms[t - 1] == "-")):
+                    if not (norms[t] in free or norms[t][:1].isdigit() or (t > 0 and norms[t - 1] == "-")):
                         cost += 1
                     t += 1
                 return None
