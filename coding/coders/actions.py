@@ -182,6 +182,7 @@ class ActionIndex:
     def _match_from(self, rule: ActionRule, norms: list[str], i: int) -> list[int] | None:
         boundaries = self.grammar.clause_boundaries
         free = self.grammar.gap_free_words
+        dets = self.grammar.determiners
         slots = rule.slots
 
         def go(si: int, ti: int, acc: list[int]) -> list[int] | None:
@@ -199,7 +200,9 @@ class ActionIndex:
                         found = go(si + 2, t + 1, acc + [t])
                         if found is not None:
                             return found
-                    if not (norms[t] in free or norms[t][:1].isdigit() or (t > 0 and norms[t - 1] == "-")):
+                    # free: dates, adverbs, numbers, hyphen parts, and the article that opens the gap
+                    if not (norms[t] in free or (t == ti and norms[t] in dets) or norms[t][:1].isdigit()
+                            or (t > 0 and norms[t - 1] == "-")):
                         cost += 1
                     t += 1
                 return None
