@@ -10,7 +10,10 @@ _KEYS = ("clause_boundaries", "coordinators", "determiners", "prepositions", "be
          "unidentified_perpetrator_roots", "adjectival_participles", "implicit_protester_roots",
          "target_from_place_roots", "nominal_determiners", "gap_free_words", "violent_event_nouns",
          "instrument_generic_codes", "instrument_roots", "member_words",
-         "implicit_police_codes")
+         "implicit_police_codes", "ethnic_markers", "surname_titles")
+
+
+_SCALARS = ("ethnic_group_role",)
 
 
 @dataclass(frozen=True)
@@ -38,15 +41,18 @@ class Grammar:
     instrument_roots: frozenset[str]
     member_words: frozenset[str]
     implicit_police_codes: frozenset[str]
+    ethnic_markers: frozenset[str]
+    surname_titles: frozenset[str]
+    ethnic_group_role: str
 
 
 def load_grammar() -> Grammar:
     path = rules_dir() / "grammar.yaml"
     data, _ = read_yaml(path)
     for key in data:
-        if key not in _KEYS:
+        if key not in _KEYS and key not in _SCALARS:
             raise RuleError("R002", "rules/grammar.yaml", None, f"unknown key '{key}'")
     missing = [k for k in _KEYS if k not in data]
     if missing:
         raise RuleError("R003", "rules/grammar.yaml", None, f"missing keys: {', '.join(missing)}")
-    return Grammar(**{k: frozenset(data[k]) for k in _KEYS})
+    return Grammar(**{k: frozenset(data[k]) for k in _KEYS}, ethnic_group_role=str(data.get("ethnic_group_role", "CVL")))

@@ -89,6 +89,8 @@ def _joinable(cur: list[Piece], p: Piece, norms: list[str], g: Grammar) -> bool:
         return False
     if between and not (last.entry.kind in _COUNTRYISH + (ORG,) and k in (AGENT, PERSON)):
         return False  # modifiers only between a country and its agent
+    if k == DEMONYM and not between and len(cur) == 1 and last.entry.kind == ADJECTIVE:
+        return True  # "Bosnian Serbs": people of the first country (of the second's ethnicity)
     if k in _COUNTRYISH:
         return False  # a country after anything starts a new actor ("Israel Iran", "police Kenya")
     if k == PERSON and PERSON in kinds:
@@ -124,6 +126,9 @@ def _resolve(compound: list[Piece], sentence: Sentence, on: dt.date | None, g: G
             agents.append(p)
     country_piece = next((p for p in compound if p.entry.kind in _COUNTRYISH), None)
     country = country_piece.entry.country if country_piece else None
+    ethnic = _ethnic(compound, sentence.norms, g)
+    if ethnic:  # "ethnic Albanians": a people, not the state; the country is where they are (assemble)
+        country_piece = country = None
     code = role = acled = name = None
     if PERSON in by_kind:
         person = _in_office(by_kind[PERSON], on)
@@ -155,6 +160,8 @@ def _resolve(compound: list[Piece], sentence: Sentence, on: dt.date | None, g: G
         kind = country_piece.entry.kind
         role = "GOV" if kind == METONYM else None
         code = country + (role or "")
+    elif ethnic:
+        code = role = g.ethnic_group_role
     if not code:
         return None
     toks = sentence.tokens
@@ -164,9 +171,20 @@ def _resolve(compound: list[Piece], sentence: Sentence, on: dt.date | None, g: G
     text = sentence.text[toks[lo].start - sentence.start: toks[last - 1].end - sentence.start]
     return Actor(
         text=text, code=code, country=country, role=role, acled_type=acled, start=first, end=last,
-        rule_ids=tuple(p.entry.rule_id for p in compound), is_person=PERSON in by_kind,
+        rule_ids=tuple(p.entry.rule_id for p in compound) + ((ETHNIC_RULE,) if ethnic else ()), is_person=PERSON in by_kind,
         modifier=len(compound) == 1 and compound[0].entry.kind == ADJECTIVE, name=name,
     )
+
+
+ETHNIC_RULE = "infer.ethnic_group"
+
+
+def _ethnic(compound: list[Piece], norms: list[str], g: Grammar) -> bool:
+    """ "(Up to 100) ethnic Albanians", "ethnic Albanian guerrillas": a country word right after one
+    of grammar.yaml's ``ethnic_markers`` names a people; no person or organisation in the compound."""
+    first = compound[0]
+    return (first.entry.kind in (ADJECTIVE, DEMONYM) and first.start > 0 and norms[first.start - 1] in g.ethnic_markers
+            and not any(p.entry.kind in (PERSON, ORG) for p in compound))
 
 
 def _retext(actor: Actor, sentence: Sentence, piece: Piece) -> Actor:
@@ -269,6 +287,16 @@ def _as_known_person(actor: Actor, memory: Memory) -> Actor:
     return actor
 
 
+def _not_surnames(pieces: list[Piece], originals: list[str], surnames: frozenset[str]) -> list[Piece]:
+    """ "Defence Secretary Tom King", "John Major": a title that is also a surname (grammar.yaml
+    ``surname_titles``) right after a capitalised word no dictionary knows (a first name) is the surname."""
+    covered = {i for p in pieces for i in range(p.start, p.end)}
+    return [p for p in pieces if not (p.entry.kind == AGENT and p.end - p.start == 1 and p.start >= 1
+                                       and originals[p.start].lower() in surnames and originals[p.start][:1].isupper()
+                                       and (p.start - 1) not in covered and originals[p.start - 1][:1].isupper()
+                                       and originals[p.start - 1].isalpha())]
+
+
 def code_sentence(
     sentence: Sentence, lexicon: ActorLexicon, grammar: Grammar, memory: Memory, on: dt.date | None,
     lowercase_doc: bool,
@@ -276,6 +304,8 @@ def code_sentence(
     norms = sentence.norms
     originals = [t.text for t in sentence.tokens]
     pieces = lexicon.scan(norms, originals, lowercase_doc)
+    if not lowercase_doc:
+        pieces = _not_surnames(pieces, originals, grammar.surname_titles)
     named: list[Actor] = []
     corefs: list[Piece] = []
     covered = {i for p in pieces for i in range(p.start, p.end)}
