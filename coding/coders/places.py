@@ -326,6 +326,8 @@ def find_dateline(
         n, cands = found
         rest = norms[n:n + 6]
         marks = rules.dateline_marks
+        if rest and s.tokens[n].start == s.tokens[n - 1].end and rest[0] not in (",", ":"):
+            continue  # a hyphenated word ("Vice-President"), not a dateline's dash
         if rest and (rest[0] in marks or (rest[0] == "," and any(w in marks for w in rest))):
             return _disambiguate(cands, doc_countries)
     return None
