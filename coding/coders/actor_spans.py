@@ -68,7 +68,8 @@ _MEMBERS_GAP = 6
 
 
 def merge_appositions(actors: list[Actor], sentence: Sentence, g: Grammar) -> list[Actor]:
-    """One actor where the text writes one twice: a name and its bracketed acronym ("the
+    """One actor where the text writes one twice: a titled person and their country ("King Hassan
+    of Morocco"), a name and its bracketed acronym ("the
     International Labour Organization (ILO)"), a generic role word before the name of a group in
     that role ("the rebel Revolutionary United Front"), or members of a named group ("Leaders
     of the ECOWAS", "activists from the defeated Fatah party": the group, written from the members on). ``actors`` are in text order."""
@@ -85,6 +86,12 @@ def merge_appositions(actors: list[Actor], sentence: Sentence, g: Grammar) -> li
                 out[-1] = _spanning(a, prev.start, a.end, sentence)
             else:
                 out[-1] = replace(a, text=_spanning(a, prev.start, a.end, sentence).text)
+            continue
+        if prev is not None and prev.is_person and prev.country is None and prev.role is not None \
+                and a.role is None and a.country is not None and a.start == prev.end + 1 \
+                and sentence.norms[prev.end] == "of":  # "King Hassan of Morocco": the person's country
+            out[-1] = replace(_spanning(prev, prev.start, a.end, sentence), code=a.country + prev.role, country=a.country,
+                              rule_ids=prev.rule_ids + a.rule_ids)
             continue
         if prev is not None and a.code == prev.code and a.start == prev.end + 1 and toks[prev.end].text == "(" \
                 and a.end < len(toks) and toks[a.end].text == ")":
