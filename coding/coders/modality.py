@@ -24,6 +24,7 @@ class ModalityRule:
     recode: str | None = None  # intent.yaml table that turns the act into a statement: future/refusal/demand
     right_before: frozenset[str] = frozenset()  # the cues count only when one of these words precedes the trigger
     after_speech_verb: frozenset[str] = frozenset()  # cue words that count only after a verb of saying ("said ... would")
+    after_trigger: frozenset[str] = frozenset()  # cue words that count only after the trigger ("will halt the talks if")
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def load_modality_rules() -> ModalityRules:
     rules = []
     for it in items:
         check_keys(it, ["id", "modality"], ["cues", "sentence_final", "examples", "recode", "right_before",
-                                                   "after_speech_verb"])
+                                                   "after_speech_verb", "after_trigger"])
         if it.data["modality"] not in MODALITIES:
             raise it.error("R007", f"modality must be one of {MODALITIES}")
         cues: dict[str, list] = {}
@@ -59,7 +60,8 @@ def load_modality_rules() -> ModalityRules:
             raise it.error("R007", f"recode must be one of {WHEN}")
         rules.append(ModalityRule(it.data["id"], it.data["modality"], cues, frozenset(it.data.get("sentence_final") or []),
                                   it.data.get("recode"), frozenset(it.data.get("right_before") or []),
-                                  frozenset(normalise_phrase(c)[0] for c in it.data.get("after_speech_verb") or [])))
+                                  frozenset(normalise_phrase(c)[0] for c in it.data.get("after_speech_verb") or []),
+                                  frozenset(normalise_phrase(c)[0] for c in it.data.get("after_trigger") or [])))
     order = {m: i for i, m in enumerate(MODALITIES)}
     rules.sort(key=lambda r: order[r.modality])
     return ModalityRules(int(data["window_before"]), int(data["window_after"]),
@@ -128,6 +130,7 @@ def modality(
     hi = min(len(norms), action.end + ahead)
     intent = action.code[:2] in rules.intent_roots
     after = next((j for j in range(action.end, hi) if norms[j] in grammar.clause_boundaries), hi)
+    clause_end = next((j for j in range(action.end, len(norms)) if norms[j] in grammar.clause_boundaries), len(norms))
     best: tuple[bool, int, int, ModalityRule] | None = None
     for order, rule in enumerate(rules.rules):
         if intent and rule.modality in ("hypothetical", "future") and rule.recode != "demand":
@@ -140,6 +143,8 @@ def modality(
         n = max(_longest_cue(norms, lo, action.start, rule.cues, skip), _longest_cue(norms, action.end, after, rule.cues, skip))
         if rule.after_speech_verb:
             n = max(n, _reported(norms, lo, action.start, rule.after_speech_verb, grammar.speech_verbs))
+        if rule.after_trigger and any(norms[k] in rule.after_trigger for k in range(action.end, clause_end)):
+            n = max(n, 2)  # outranks the one-word hypothetical reading of the same word
         if rule.modality == "negated":  # inside a gapped pattern: "will not attack", "held no talks"
             n = max(n, _longest_cue(norms, action.start + 1, action.end, rule.cues))
         # a negation in scope wins over any modal ("said he would not provide"); otherwise the
