@@ -10,10 +10,11 @@ _KEYS = ("clause_boundaries", "coordinators", "determiners", "prepositions", "be
          "unidentified_perpetrator_roots", "adjectival_participles", "implicit_protester_roots",
          "target_from_place_roots", "nominal_determiners", "gap_free_words", "violent_event_nouns",
          "instrument_generic_codes", "instrument_roots", "member_words",
-         "implicit_police_codes", "ethnic_markers", "surname_titles")
+         "implicit_police_codes", "ethnic_markers", "surname_titles",
+         "assassination_generic_codes")
 
 
-_SCALARS = ("ethnic_group_role",)
+_SCALARS = ("ethnic_group_role", "assassination_code")
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,9 @@ class Grammar:
     implicit_police_codes: frozenset[str]
     ethnic_markers: frozenset[str]
     surname_titles: frozenset[str]
+    assassination_generic_codes: frozenset[str]
     ethnic_group_role: str
+    assassination_code: str
 
 
 def load_grammar() -> Grammar:
@@ -55,4 +58,4 @@ def load_grammar() -> Grammar:
     missing = [k for k in _KEYS if k not in data]
     if missing:
         raise RuleError("R003", "rules/grammar.yaml", None, f"missing keys: {', '.join(missing)}")
-    return Grammar(**{k: frozenset(data[k]) for k in _KEYS}, ethnic_group_role=str(data.get("ethnic_group_role", "CVL")))
+    return Grammar(**{k: frozenset(data[k]) for k in _KEYS}, **{k: str(data[k]) for k in _SCALARS})

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from . import __version__
 from .assemble import make_mention
 from .coders.acled import AcledRules, Words, load_acled_rules
-from .coders.actions import ActionIndex, load_action_rules
+from .coders.actions import ActionIndex, by_victim, load_action_rules
 from .coders.actor_lexicon import ActorLexicon, load_lexicon
 from .coders.actors import Memory, code_sentence
 from .coders.dates import DateRule, find_date, load_date_rules
@@ -155,9 +155,10 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
                 mode = ("asserted", f"{mode_rule};{recoded[1]}")
             place = place_for(places, action.start, norms, coders.places)
             for source, target in pairs:
-                if target is None and place is not None and action.code[:2] in coders.grammar.target_from_place_roots:
+                act = by_victim(action, target, coders.grammar)
+                if target is None and place is not None and act.code[:2] in coders.grammar.target_from_place_roots:
                     target = target_from_place(place)
-                m = make_mention(doc, s, action, source, target, mode, date, place, deaths, coders.acled,
+                m = make_mention(doc, s, act, source, target, mode, date, place, deaths, coders.acled,
                                  doc_country, coders.version, place_fallback, doc_words)
                 found_here.append((m, action.fallback))
         # "X said it had expelled Y", "X said Y attacked Z": the reported act is the event; a bare

@@ -285,3 +285,15 @@ class ActionIndex:
             if norms[j] in self.grammar.clause_boundaries or norms[j] in self.grammar.coordinators:
                 return False
         return False
+
+
+ASSASSINATION_RULE = "infer.assassination"
+
+
+def by_victim(action: ActionMatch, target, grammar: Grammar) -> ActionMatch:
+    """A generic killing (grammar.yaml ``assassination_generic_codes``) of a named or titled person
+    ("killed the deputy governor", "killed Hamas leader Yahya Sinwar") is an assassination
+    (``assassination_code``, CAMEO 186)."""
+    if target is None or not target.is_person or action.code not in grammar.assassination_generic_codes:
+        return action
+    return replace(action, code=grammar.assassination_code, rule_id=f"{action.rule_id};{ASSASSINATION_RULE}")
