@@ -18,7 +18,8 @@ from .coders.discards import Discards, load_discards
 from .coders.intent import IntentRules, load_intent_rules
 from .coders.fatalities import FatalityRules, find_fatalities, load_fatality_rules
 from .coders.modality import ModalityRules, load_modality_rules, modality
-from .coders.places import Gazetteer, PlaceRules, find_dateline, find_places, load_place_rules, place_for, place_from_actors
+from .coders.places import (Gazetteer, PlaceRules, document_place, find_dateline, find_named_places, find_places,
+                            load_place_rules, place_for, place_from_actors)
 from .coders.roles import assign_roles, target_from_place
 from .grammar import Grammar, load_grammar
 from .records import CodedDocument, Document, Mention
@@ -105,24 +106,35 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
     on = doc.publication_date
     per_sentence = []
     countries: Counter[str] = Counter()
+    named_divisions: set[tuple[str, str]] = set()
     for s in sents:
         sa, memory = code_sentence(s, coders.lexicon, coders.grammar, memory, on, lower)
         per_sentence.append(sa)
         countries.update(a.country for a in sa.actors if a.country)
         if not lower:
-            countries.update(coders.gazetteer.region_countries(s))
+            region_countries, divisions = coders.gazetteer.regions_named(s)
+            countries.update(region_countries)
+            named_divisions.update(divisions)
     doc_countries = frozenset(countries)
-    places_by_sentence = [find_places(s, coders.places, coders.gazetteer, doc_countries, lower, sa.not_place_tokens)
-                          for s, sa in zip(sents, per_sentence)]
+    divisions = frozenset(named_divisions)
+    places_by_sentence = [find_places(s, coders.places, coders.gazetteer, doc_countries, lower, sa.not_place_tokens,
+                                      divisions) for s, sa in zip(sents, per_sentence)]
     countries.update(p.country for found in places_by_sentence for _, p in found)
-    dateline = find_dateline(sents, coders.places, coders.gazetteer, doc_countries)
+    dateline = find_dateline(sents, coders.places, coders.gazetteer, doc_countries, divisions)
     if dateline is not None:
         countries[dateline.country] += 2
     doc_country = dominant_country(countries)
     doc_words = Words([t.norm for s in sents for t in s.tokens])
 
+    named = None
+    if not any(places_by_sentence) and not lower:
+        named = [p for s, sa in zip(sents, per_sentence)
+                 for p in find_named_places(s, coders.places, coders.gazetteer, doc_countries, sa.not_place_tokens,
+                                            divisions)]
+    doc_place = document_place(places_by_sentence, named)
+
     def place_fallback(source, target):
-        return place_from_actors(source, target, coders.gazetteer)
+        return doc_place or place_from_actors(source, target, coders.gazetteer)
 
     mentions: dict[str, Mention] = {}
     for s, sa, places in zip(sents, per_sentence, places_by_sentence):

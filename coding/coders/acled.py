@@ -10,6 +10,8 @@ from ..rulebook import RuleError, check_keys, check_unique_ids, read_jsonl, read
 from ..text import normalise_phrase
 from schemas.codebook import acled_actor_types, acled_types, iso3_codes
 
+NO_TYPE = "none"  # in actor_types / target_types: no actor, or an actor of no known type
+
 
 @dataclass(frozen=True)
 class AcledRule:
@@ -24,6 +26,7 @@ class AcledRule:
     disorder_type: str
     set_actor_type: str | None = None
     set_target_type: str | None = None
+    not_words: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class AcledRules:
     abroad: tuple[str, str, str]  # (rule id, type of forces at home, type abroad)
     names: ActorNames
     bare_country_type: str | None = None
+    target_role_types: dict[str, str] | None = None  # roles typed otherwise as victims (officials are civilians)
 
     def located(self, actor_type: str | None, actor_country: str | None, place_country: str | None) -> tuple[str | None, str | None]:
         """(actor type, rule id) once the event's country is known: state forces abroad are external."""
@@ -70,6 +74,13 @@ class AcledRules:
     def actor_name(self, actor: Actor, actor_type: str | None, material_conflict: bool) -> str | None:
         """ACLED-style name: "Military Forces of Israel", "Protesters (Kenya)", "Hamas"."""
         return self.names.name(actor, actor_type, material_conflict)
+
+    def target_type(self, role: str | None, given: str | None, country: str | None = None,
+                    material_conflict: bool = False) -> str | None:
+        """As `actor_type`, but an official attacked ("shot a former mayor") is a civilian to ACLED."""
+        if not given and role and self.target_role_types and role in self.target_role_types:
+            return self.target_role_types[role]
+        return self.actor_type(role, given, country, material_conflict)
 
     def actor_type(self, role: str | None, given: str | None, country: str | None = None,
                    material_conflict: bool = False) -> str | None:
@@ -88,7 +99,8 @@ def load_acled_rules() -> AcledRules:
     known_types = acled_actor_types()
     pairs = acled_types()
     role_types = dict(data["role_types"])
-    for role, t in role_types.items():
+    target_role_types = dict(data.get("target_role_types") or {})
+    for role, t in list(role_types.items()) + list(target_role_types.items()):
         if t not in known_types:
             raise RuleError("R007", "rules/acled.yaml", None, f"role_types.{role}: unknown ACLED actor type {t!r}")
     items = read_yaml_items(path, "rules")
@@ -96,7 +108,8 @@ def load_acled_rules() -> AcledRules:
     rules = []
     for it in items:
         check_keys(it, ["id", "cameo", "event_type", "sub_event_type"],
-                   ["words", "words_scope", "target_types", "actor_types", "set_actor_type", "set_target_type", "note"])
+                   ["words", "words_scope", "not_words", "target_types", "actor_types", "set_actor_type",
+                    "set_target_type", "note"])
         if it.data.get("words_scope", "sentence") not in ("sentence", "document"):
             raise it.error("R007", "words_scope must be sentence or document")
         pair = pairs.get((it.data["event_type"], it.data["sub_event_type"]))
@@ -104,7 +117,7 @@ def load_acled_rules() -> AcledRules:
             raise it.error("R007", f"not an ACLED event/sub-event type pair: {it.data['event_type']} / {it.data['sub_event_type']}")
         sets = [it.data[k] for k in ("set_actor_type", "set_target_type") if it.data.get(k)]
         for t in list(it.data.get("target_types") or []) + list(it.data.get("actor_types") or []) + sets:
-            if t not in known_types:
+            if t not in known_types and not (t == NO_TYPE and t not in sets):
                 raise it.error("R007", f"unknown ACLED actor type {t!r}")
         rules.append(AcledRule(
             it.data["id"], tuple(it.data["cameo"]), tuple(normalise_phrase(w) for w in it.data.get("words") or []),
@@ -112,6 +125,7 @@ def load_acled_rules() -> AcledRules:
             frozenset(it.data.get("target_types") or []), frozenset(it.data.get("actor_types") or []),
             pair.event_type, pair.sub_event_type, pair.disorder_type,
             it.data.get("set_actor_type"), it.data.get("set_target_type"),
+            tuple(normalise_phrase(w) for w in it.data.get("not_words") or []),
         ))
     abroad = data["abroad"]
     for key in ("from", "to"):
@@ -121,7 +135,7 @@ def load_acled_rules() -> AcledRules:
     if bare is not None and bare not in known_types:
         raise RuleError("R007", "rules/acled.yaml", None, f"bare_country_type: unknown ACLED actor type {bare!r}")
     return AcledRules(tuple(rules), role_types, (abroad["id"], abroad["from"], abroad["to"]), _load_names(data, known_types),
-                      bare)
+                      bare, target_role_types)
 
 
 def _load_names(data: dict, known_types) -> ActorNames:
@@ -184,13 +198,17 @@ def acled_type(
     for rule in rules.rules:
         if not any(code.startswith(p) for p in rule.cameo):
             continue
-        if rule.target_types and target_type not in rule.target_types:
+        if rule.target_types and (target_type or NO_TYPE) not in rule.target_types:
             continue
-        if rule.actor_types and actor_type not in rule.actor_types:
+        if rule.actor_types and (actor_type or NO_TYPE) not in rule.actor_types:
             continue
         if rule.words:
             words = doc_words if rule.document_scope and doc_words is not None else sentence_words
             if not any(words.contains(w) for w in rule.words):
+                continue
+        if rule.not_words:
+            words = doc_words if rule.document_scope and doc_words is not None else sentence_words
+            if any(words.contains(w) for w in rule.not_words):
                 continue
         return rule
     return None
