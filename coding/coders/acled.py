@@ -3,7 +3,7 @@ roles -> ACLED actor types and ACLED-style actor names (``rules/acled.yaml``). R
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..records import Actor
 from ..rulebook import RuleError, check_keys, check_unique_ids, read_jsonl, read_yaml, read_yaml_items, rules_dir
@@ -14,10 +14,31 @@ NO_TYPE = "none"  # in actor_types / target_types: no actor, or an actor of no k
 
 
 @dataclass(frozen=True)
+class WordList:
+    """A rule's words: one-word entries as a set (one set intersection per look-up), phrases apart."""
+
+    singles: frozenset[str] = frozenset()
+    phrases: tuple[tuple[str, ...], ...] = ()
+
+    @classmethod
+    def of(cls, entries) -> "WordList":
+        normed = [normalise_phrase(w) for w in entries or []]
+        return cls(frozenset(p[0] for p in normed if len(p) == 1), tuple(p for p in normed if len(p) > 1))
+
+    def __bool__(self) -> bool:
+        return bool(self.singles or self.phrases)
+
+    def found_in(self, words: "Words") -> bool:
+        if not words.present.isdisjoint(self.singles):
+            return True
+        return any(p[0] in words.present and words.contains(p) for p in self.phrases)
+
+
+@dataclass(frozen=True)
 class AcledRule:
     id: str
     cameo: tuple[str, ...]
-    words: tuple[tuple[str, ...], ...]
+    words: WordList
     document_scope: bool
     target_types: frozenset[str]
     actor_types: frozenset[str]
@@ -26,7 +47,8 @@ class AcledRule:
     disorder_type: str
     set_actor_type: str | None = None
     set_target_type: str | None = None
-    not_words: tuple[tuple[str, ...], ...] = ()
+    not_words: WordList = WordList()
+    and_words: WordList = WordList()
 
 
 @dataclass(frozen=True)
@@ -63,6 +85,14 @@ class AcledRules:
     names: ActorNames
     bare_country_type: str | None = None
     target_role_types: dict[str, str] | None = None  # roles typed otherwise as victims (officials are civilians)
+    by_code: dict[str, tuple[AcledRule, ...]] = field(default_factory=dict)  # memo of `for_code`
+
+    def for_code(self, code: str) -> tuple[AcledRule, ...]:
+        """The rules whose CAMEO prefixes cover ``code``, in order (computed once per code)."""
+        got = self.by_code.get(code)
+        if got is None:
+            got = self.by_code[code] = tuple(r for r in self.rules if any(code.startswith(p) for p in r.cameo))
+        return got
 
     def located(self, actor_type: str | None, actor_country: str | None, place_country: str | None) -> tuple[str | None, str | None]:
         """(actor type, rule id) once the event's country is known: state forces abroad are external."""
@@ -108,7 +138,7 @@ def load_acled_rules() -> AcledRules:
     rules = []
     for it in items:
         check_keys(it, ["id", "cameo", "event_type", "sub_event_type"],
-                   ["words", "words_scope", "not_words", "target_types", "actor_types", "set_actor_type",
+                   ["words", "words_scope", "and_words", "not_words", "target_types", "actor_types", "set_actor_type",
                     "set_target_type", "note"])
         if it.data.get("words_scope", "sentence") not in ("sentence", "document"):
             raise it.error("R007", "words_scope must be sentence or document")
@@ -120,12 +150,13 @@ def load_acled_rules() -> AcledRules:
             if t not in known_types and not (t == NO_TYPE and t not in sets):
                 raise it.error("R007", f"unknown ACLED actor type {t!r}")
         rules.append(AcledRule(
-            it.data["id"], tuple(it.data["cameo"]), tuple(normalise_phrase(w) for w in it.data.get("words") or []),
+            it.data["id"], tuple(it.data["cameo"]), WordList.of(it.data.get("words")),
             it.data.get("words_scope") == "document",
             frozenset(it.data.get("target_types") or []), frozenset(it.data.get("actor_types") or []),
             pair.event_type, pair.sub_event_type, pair.disorder_type,
             it.data.get("set_actor_type"), it.data.get("set_target_type"),
-            tuple(normalise_phrase(w) for w in it.data.get("not_words") or []),
+            WordList.of(it.data.get("not_words")),
+            WordList.of(it.data.get("and_words")),
         ))
     abroad = data["abroad"]
     for key in ("from", "to"):
@@ -194,21 +225,21 @@ def acled_type(
     code: str, norms: list[str], actor_type: str | None, target_type: str | None, rules: AcledRules,
     doc_words: Words | None = None,
 ) -> AcledRule | None:
-    sentence_words = Words(norms)
-    for rule in rules.rules:
-        if not any(code.startswith(p) for p in rule.cameo):
-            continue
+    sentence_words = None
+    for rule in rules.for_code(code):
         if rule.target_types and (target_type or NO_TYPE) not in rule.target_types:
             continue
         if rule.actor_types and (actor_type or NO_TYPE) not in rule.actor_types:
             continue
-        if rule.words:
-            words = doc_words if rule.document_scope and doc_words is not None else sentence_words
-            if not any(words.contains(w) for w in rule.words):
-                continue
-        if rule.not_words:
-            words = doc_words if rule.document_scope and doc_words is not None else sentence_words
-            if any(words.contains(w) for w in rule.not_words):
-                continue
+        if rule.document_scope and doc_words is not None:
+            words = doc_words
+        else:
+            words = sentence_words = sentence_words or Words(norms)
+        if rule.words and not rule.words.found_in(words):
+            continue
+        if rule.and_words and not rule.and_words.found_in(words):
+            continue
+        if rule.not_words and rule.not_words.found_in(words):
+            continue
         return rule
     return None
