@@ -80,7 +80,7 @@ def make_mention(
         target_type, target_abroad = acled.located(target_type, target.country, where)
         abroad = abroad or target_abroad
     mode, mode_rule = modality
-    deaths = fatalities if (fatalities is not None and entry.quad_class == 4) else None
+    deaths = fatalities if (fatalities is not None and entry.quad_class == 4 and not (ac and ac.no_fatalities)) else None
     rule_ids = [action.rule_id, *source.rule_ids]
     if target is not None:
         rule_ids += target.rule_ids

@@ -13,10 +13,10 @@ from .coders.acled import AcledRules, Words, load_acled_rules
 from .coders.actions import ActionIndex, load_action_rules
 from .coders.actor_lexicon import ActorLexicon, load_lexicon
 from .coders.actors import Memory, code_sentence
-from .coders.dates import DateRule, find_date, load_date_rules
+from .coders.dates import DateRule, DocumentDates, load_date_rules
 from .coders.discards import Discards, load_discards
 from .coders.intent import IntentRules, load_intent_rules
-from .coders.fatalities import FatalityRules, find_fatalities, load_fatality_rules
+from .coders.fatalities import DocumentFatalities, FatalityRules, load_fatality_rules
 from .coders.modality import ModalityRules, load_modality_rules, modality
 from .coders.places import (Gazetteer, PlaceRules, document_place, find_dateline, find_named_places, find_places,
                             load_place_rules, place_for, place_from_actors)
@@ -136,8 +136,11 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
     def place_fallback(source, target):
         return doc_place or place_from_actors(source, target, coders.gazetteer)
 
+    texts = [s.text for s in sents]
+    dates = DocumentDates(texts, doc.publication_date, coders.dates)
+    tolls = DocumentFatalities(texts, coders.fatalities)
     mentions: dict[str, Mention] = {}
-    for s, sa, places in zip(sents, per_sentence, places_by_sentence):
+    for k, (s, sa, places) in enumerate(zip(sents, per_sentence, places_by_sentence)):
         norms = s.norms
         discard = coders.discards.match(norms)
         actions = coders.actions.find(s, discarded=discard is not None, names=sa.name_tokens)
@@ -146,8 +149,8 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
                                        tuple(actions), discard))
         if not actions:
             continue
-        date = find_date(s.text, doc.publication_date, coders.dates)
-        deaths = find_fatalities(s.text, coders.fatalities)
+        date = dates.date(k)
+        deaths = tolls.deaths(k)
         taken: set[int] = set()
         triggers = tuple((a.start, a.code) for a in actions)
         found_here: list[tuple[Mention, bool]] = []

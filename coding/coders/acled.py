@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..records import Actor
-from ..rulebook import RuleError, check_keys, check_unique_ids, read_jsonl, read_yaml, read_yaml_items, rules_dir
+from ..rulebook import RuleError, as_bool, check_keys, check_unique_ids, read_jsonl, read_yaml, read_yaml_items, rules_dir
 from ..text import normalise_phrase
 from schemas.codebook import acled_actor_types, acled_types, iso3_codes
 
@@ -49,6 +49,7 @@ class AcledRule:
     set_target_type: str | None = None
     not_words: WordList = WordList()
     and_words: WordList = WordList()
+    no_fatalities: bool = False  # ACLED records no deaths for this type (a peaceful protest)
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ def load_acled_rules() -> AcledRules:
     rules = []
     for it in items:
         check_keys(it, ["id", "cameo", "event_type", "sub_event_type"],
-                   ["words", "words_scope", "and_words", "not_words", "target_types", "actor_types", "set_actor_type",
+                   ["words", "words_scope", "and_words", "not_words", "no_fatalities", "target_types", "actor_types", "set_actor_type",
                     "set_target_type", "note"])
         if it.data.get("words_scope", "sentence") not in ("sentence", "document"):
             raise it.error("R007", "words_scope must be sentence or document")
@@ -157,6 +158,7 @@ def load_acled_rules() -> AcledRules:
             it.data.get("set_actor_type"), it.data.get("set_target_type"),
             WordList.of(it.data.get("not_words")),
             WordList.of(it.data.get("and_words")),
+            as_bool(it, "no_fatalities"),
         ))
     abroad = data["abroad"]
     for key in ("from", "to"):

@@ -109,3 +109,36 @@ def find_date(sentence_text: str, publication_date: dt.date | None, rules: tuple
     if publication_date is not None:
         return DateFinding(publication_date, 2, None, None)
     return None
+
+
+DATE_FROM_DOCUMENT = "infer.date_from_document"
+
+
+class DocumentDates:
+    """Dates of a document's sentences, found on demand. A sentence with no date expression of its
+    own takes the last explicit date of an earlier sentence ("On 13 June, troops raided X. They
+    killed three civilians."), else the publication date (precision 2)."""
+
+    def __init__(self, texts: list[str], publication_date: dt.date | None, rules: tuple[DateRule, ...]):
+        self.texts = texts
+        self.publication_date = publication_date
+        self.rules = rules
+        self._own: dict[int, DateFinding | None] = {}
+
+    def _explicit(self, i: int) -> DateFinding | None:
+        if i not in self._own:
+            got = find_date(self.texts[i], self.publication_date, self.rules)
+            self._own[i] = got if got is not None and got.rule_id is not None else None
+        return self._own[i]
+
+    def date(self, i: int) -> DateFinding | None:
+        own = self._explicit(i)
+        if own is not None:
+            return own
+        for k in range(i - 1, -1, -1):
+            earlier = self._explicit(k)
+            if earlier is not None:
+                return DateFinding(earlier.date, earlier.precision, earlier.text, DATE_FROM_DOCUMENT)
+        if self.publication_date is not None:
+            return DateFinding(self.publication_date, 2, None, None)
+        return None

@@ -88,8 +88,9 @@ class Gazetteer:
                 self.countries.setdefault(d["iso3"], cand)
 
     def _add_admin1(self, states: list[tuple[str, str, float, float]], suffixes: tuple[str, ...]) -> None:
-        """Admin1 divisions by name, and by name without a generic suffix ("Mon State" -> "Mon");
-        never a country's name, nor a one-word English word ("Centre", "Coast")."""
+        """Admin1 divisions by name, and by name without a generic suffix ("Mon State" -> "Mon"); not a
+        one-word English word ("Centre", "Coast"); a country's name only as a division ("Athens
+        (Georgia)"), never as a place."""
         self.admin1_names: dict[tuple[str, ...], frozenset[tuple[str, str]]] = {}
         owners: dict[tuple[str, ...], set[tuple[str, str]]] = {}
         for iso3, name, lat, lon in states:
@@ -98,11 +99,11 @@ class Gazetteer:
                 if name.endswith(" " + suffix):
                     keys.add(fold(normalise_phrase(name[: -len(suffix) - 1])))
             for key in keys:
-                if not key or any(c.is_country for c in self.places.get(key, ())):
-                    continue
-                if len(key) == 1 and english_word(key[0]):
+                if not key or (len(key) == 1 and english_word(key[0])):
                     continue
                 owners.setdefault(key, set()).add((iso3, name))
+                if any(c.is_country for c in self.places.get(key, ())):
+                    continue  # "Georgia" names the country as a place, the US state only as a division
                 cand = Candidate(name, iso3, name, lat, lon, ADMIN1_RANK, False, False, True)
                 self.places.setdefault(key, []).append(cand)
         self.admin1_names = {k: frozenset(v) for k, v in owners.items()}
