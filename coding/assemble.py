@@ -66,7 +66,8 @@ def make_mention(
     actor_type = acled.actor_type(source.role, source.acled_type, source.country, material_conflict)
     # a target standing for the place's country ("shot a man in Mexico" -> MEX) is no state force
     target_type = (acled.target_type(target.role, target.acled_type, target.country,
-                                    material_conflict and TARGET_FROM_PLACE_RULE not in target.rule_ids)
+                                    material_conflict and TARGET_FROM_PLACE_RULE not in target.rule_ids,
+                                    named=target.name is not None)
                    if target is not None else None)
     norms = sentence.norms
     ac = acled_type(action.code, norms, actor_type, target_type, acled, doc_words)

@@ -13,14 +13,14 @@ from .coders.acled import AcledRules, Words, load_acled_rules
 from .coders.actions import ActionIndex, load_action_rules
 from .coders.actor_lexicon import ActorLexicon, load_lexicon
 from .coders.actors import Memory, code_sentence
-from .coders.dates import DateRule, DocumentDates, load_date_rules
+from .coders.dates import CALENDAR_WORDS, DateRule, DocumentDates, load_date_rules
 from .coders.discards import Discards, load_discards
 from .coders.intent import IntentRules, load_intent_rules
 from .coders.fatalities import DocumentFatalities, FatalityRules, load_fatality_rules
 from .coders.modality import ModalityRules, load_modality_rules, modality
-from .coders.places import (Gazetteer, PlaceRules, document_place, find_dateline, find_named_places, find_places,
+from .coders.places import (Gazetteer, PlaceRules, country_of_document, document_place, find_dateline, find_named_places, find_places,
                             load_place_rules, place_for, place_from_actors)
-from .coders.roles import assign_roles, target_from_place
+from .coders.roles import UNIDENTIFIED, assign_roles, target_from_place
 from .grammar import Grammar, load_grammar
 from .records import CodedDocument, Document, Mention
 from .rulebook import fingerprint
@@ -98,6 +98,37 @@ def _demanded_of(pairs, sa):
     return [(spk, subj) for spk in sa.speaker.members for subj in subjects]
 
 
+FALLBACK_SOURCE = "infer.fallback_source"
+
+
+def _fallback_act(action, sentence, grammar, sa) -> bool:
+    """An act someone unnamed can have done: not one that needs a target it lacks, not a word opening
+    the sentence ("Demand for oil rose"), after a determiner only a violent event noun ("a clash
+    occurred", not "the wounded policemen"); violence only after an actor named before it (the roles
+    coder has already given violence with an attack noun for subject its unidentified perpetrator,
+    and an accident none: "the explosion of a gas pipe killed five workers")."""
+    if action.requires_target or action.start == 0:
+        return False
+    norms = sentence.norms
+    violence = action.code[:2] in grammar.unidentified_perpetrator_roots
+    if norms[action.start - 1] in grammar.nominal_determiners:
+        # "a clash occurred", "the shelling": a violent event named by a noun, not a participle
+        return violence and not norms[action.start].endswith("ed")
+    if not violence or any(g.end <= action.start for g in sa.groups):
+        return True
+    # a name the dictionaries lack before the act ("QSD opened fire"), not a date's month
+    return any(t.text[:1].isupper() and t.norm not in CALENDAR_WORDS for t in sentence.tokens[1:action.start])
+
+
+def _fallback_source(sa, action):
+    """The nearest actor named before the act, else after it, else an unidentified one."""
+    before = [g for g in sa.groups if g.end <= action.start]
+    after = [g for g in sa.groups if g.start >= action.end]
+    group = before[-1] if before else after[0] if after else None
+    actor = group.members[0] if group is not None else UNIDENTIFIED
+    return replace(actor, rule_ids=actor.rule_ids + (FALLBACK_SOURCE,))
+
+
 def code_document(doc: Document, coders: Coders, trace: list | None = None) -> CodedDocument:
     text = doc.text
     lower = is_lowercase_document(text)
@@ -133,13 +164,16 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
                                             divisions)]
     doc_place = document_place(places_by_sentence, named)
 
+    country_place = country_of_document(doc_country, coders.gazetteer)
+
     def place_fallback(source, target):
-        return doc_place or place_from_actors(source, target, coders.gazetteer)
+        return doc_place or place_from_actors(source, target, coders.gazetteer) or country_place
 
     texts = [s.text for s in sents]
     dates = DocumentDates(texts, doc.publication_date, coders.dates)
     tolls = DocumentFatalities(texts, coders.fatalities)
     mentions: dict[str, Mention] = {}
+    unassigned: list[tuple] = []  # actions no actor could be given to: a last resort (see below)
     for k, (s, sa, places) in enumerate(zip(sents, per_sentence, places_by_sentence)):
         norms = s.norms
         discard = coders.discards.match(norms)
@@ -157,6 +191,8 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
         for action in actions:
             pairs = assign_roles(action, sa, norms, coders.grammar, taken, triggers)
             if not pairs:
+                if discard is None:
+                    unassigned.append((s, sa, places, action, date, deaths))
                 continue
             mode_name, mode_rule, recode = modality(action, s, coders.modality, coders.grammar, sa.speech_verb)
             mode = (mode_name, mode_rule)
@@ -181,6 +217,23 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
         for m, fb in found_here:
             if not (fb and specific and m.target_code is None):
                 mentions.setdefault(m.mention_id, m)
+    if unassigned and not any(m.modality == "asserted" for m in mentions.values()):
+        # a report of events with no actor the dictionaries know ("QSD detained three people",
+        # "a shoot-out between armed individuals took place"): each act is done by the nearest actor
+        # named before it, else after it, else someone unidentified
+        for s, sa, places, action, date, deaths in unassigned:
+            if not _fallback_act(action, s, coders.grammar, sa):
+                continue
+            mode_name, mode_rule, recode = modality(action, s, coders.modality, coders.grammar, sa.speech_verb)
+            if mode_name != "asserted" or recode:
+                continue
+            source = _fallback_source(sa, action)
+            place = place_for(places, action.start, s.norms, coders.places)
+            target = (target_from_place(place) if place is not None
+                      and action.code[:2] in coders.grammar.target_from_place_roots else None)
+            m = make_mention(doc, s, action, source, target, (mode_name, mode_rule), date, place, deaths, coders.acled,
+                             doc_country, coders.version, place_fallback, doc_words)
+            mentions.setdefault(m.mention_id, m)
     found = tuple(mentions.values())
     return CodedDocument(
         doc_id=doc.doc_id, input_file=doc.input_file, input_line=doc.input_line,

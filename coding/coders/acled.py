@@ -107,11 +107,13 @@ class AcledRules:
         return self.names.name(actor, actor_type, material_conflict)
 
     def target_type(self, role: str | None, given: str | None, country: str | None = None,
-                    material_conflict: bool = False) -> str | None:
-        """As `actor_type`, but an official attacked ("shot a former mayor") is a civilian to ACLED."""
-        if not given and role and self.target_role_types and role in self.target_role_types:
+                    material_conflict: bool = False, named: bool = False) -> str | None:
+        """As `actor_type`, but an official attacked ("shot a former mayor") is a civilian to ACLED,
+        and a bare country ("assaulted a Palestinian") is of no known type. A named organisation
+        keeps its type (the Taliban's forces are state forces)."""
+        if role and not named and self.target_role_types and role in self.target_role_types:
             return self.target_role_types[role]
-        return self.actor_type(role, given, country, material_conflict)
+        return self.actor_type(role, given, country, False)
 
     def actor_type(self, role: str | None, given: str | None, country: str | None = None,
                    material_conflict: bool = False) -> str | None:

