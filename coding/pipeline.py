@@ -184,7 +184,8 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
         if not actions:
             continue
         date = dates.date(k)
-        deaths = tolls.deaths(k)
+        # deaths count for material conflict only (roots 14-20, see assemble): look no further otherwise
+        deaths = tolls.deaths(k) if any(a.code[:2] >= "14" for a in actions) else None
         taken: set[int] = set()
         triggers = tuple((a.start, a.code) for a in actions)
         found_here: list[tuple[Mention, bool]] = []

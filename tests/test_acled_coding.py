@@ -90,3 +90,19 @@ def test_peaceful_protest_counts_no_deaths(code_text):
     m = first(code_text("On 3 May, relatives of a man who was killed last year protested in Lima to demand justice."),
               "acled_sub_event_type")
     assert m.acled_event_type == "Protests" and not m.fatalities
+
+
+def test_part_of_a_town_is_not_a_namesake_town(code_text):
+    m = first(code_text("On 3 May, in Porto Alegre (Rio Grande do Sul), gunmen killed a man in the Sarandi neighborhood."),
+              "location_country")
+    assert (m.location_country, m.location_text) == ("BRA", "Porto Alegre")
+
+
+def test_act_of_an_unknown_group_gets_a_fallback_source(code_text):
+    ms = [m for m in code_text("On 3 May, QSD opened fire on a car near Raqqa.") if m.modality == "asserted"]
+    assert ms and "infer.fallback_source" in ms[0].rule_ids and ms[0].acled_event_type is not None
+
+
+def test_no_fallback_for_an_accident(code_text):
+    assert not [m for m in code_text("The explosion of a gas pipe killed five workers in Lagos.")
+                if m.modality == "asserted"]

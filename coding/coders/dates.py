@@ -50,6 +50,14 @@ def load_date_rules() -> tuple[DateRule, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=8)
+def _any_date(rules: tuple[DateRule, ...]) -> re.Pattern:
+    """All the rules' patterns in one (named groups unnamed): a sentence it does not match has no
+    date expression, and costs one search instead of one per rule."""
+    return re.compile("|".join("(?:" + re.sub(r"\(\?P<\w+>", "(?:", r.regex.pattern) + ")" for r in rules),
+                      re.IGNORECASE)
+
+
 @lru_cache(maxsize=65536)
 def _parse(phrase: str, base: dt.date, has_year: bool) -> dt.date | None:
     settings = {"RELATIVE_BASE": dt.datetime(base.year, base.month, base.day), "PREFER_DATES_FROM": "past",
@@ -95,7 +103,7 @@ def find_date(sentence_text: str, publication_date: dt.date | None, rules: tuple
     else:
         base = publication_date
     best: tuple[int, DateRule, re.Match] | None = None
-    for rule in rules:
+    for rule in (rules if _any_date(rules).search(sentence_text) else ()):
         m = rule.regex.search(sentence_text)
         if m and (best is None or m.start() < best[0]):
             best = (m.start(), rule, m)
@@ -117,8 +125,10 @@ DATE_FROM_DOCUMENT = "infer.date_from_document"
 
 class DocumentDates:
     """Dates of a document's sentences, found on demand. A sentence with no date expression of its
-    own takes the last explicit date of an earlier sentence ("On 13 June, troops raided X. They
-    killed three civilians."), else the publication date (precision 2)."""
+    own takes the last explicit date of one of the `window` sentences before it ("On 13 June, troops
+    raided X. They killed three civilians."), else the publication date (precision 2)."""
+
+    window = 3
 
     def __init__(self, texts: list[str], publication_date: dt.date | None, rules: tuple[DateRule, ...]):
         self.texts = texts
@@ -136,7 +146,7 @@ class DocumentDates:
         own = self._explicit(i)
         if own is not None:
             return own
-        for k in range(i - 1, -1, -1):
+        for k in range(i - 1, max(-1, i - 1 - self.window), -1):
             earlier = self._explicit(k)
             if earlier is not None:
                 return DateFinding(earlier.date, earlier.precision, earlier.text, DATE_FROM_DOCUMENT)
