@@ -76,6 +76,7 @@ def test_toll_of_a_following_sentence_is_counted_once():
 
 @pytest.mark.parametrize("text, sub_event", [
     ("On 3 May, residents beat a suspected thief to death in Kisumu.", "Mob violence"),
+    ("On 3 May, residents set fire to the house of a suspected thief in Kisumu.", "Mob violence"),
     ("On 3 May, gunmen shot dead a teacher in Maiduguri.", "Attack"),
     ("On 3 May, protesters demanded the resignation of the mayor in Lima.", "Peaceful protest"),
     ("On 3 May, demonstrators blocked the highway with burning tyres in Quito and demanded lower fuel prices.",
