@@ -99,15 +99,17 @@ def _demanded_of(pairs, sa):
 
 
 FALLBACK_SOURCE = "infer.fallback_source"
+GENERIC_STATEMENT_ROOT = "01"  # "said", "commented": whoever spoke, not someone named nearby
 
 
 def _fallback_act(action, sentence, grammar, sa) -> bool:
-    """An act someone unnamed can have done: not one that needs a target it lacks, not a word opening
-    the sentence ("Demand for oil rose"), after a determiner only a violent event noun ("a clash
-    occurred", not "the wounded policemen"); violence only after an actor named before it (the roles
-    coder has already given violence with an attack noun for subject its unidentified perpetrator,
-    and an accident none: "the explosion of a gas pipe killed five workers")."""
-    if action.requires_target or action.start == 0:
+    """An act someone unnamed can have done: not a bare statement, not one that needs a target it
+    lacks, not a word opening the sentence ("Demand for oil rose"), after a determiner only a violent
+    event noun ("a clash occurred", not "the wounded policemen"); violence only after an actor named
+    before it (the roles coder has already given violence with an attack noun for subject its
+    unidentified perpetrator, and an accident none: "the explosion of a gas pipe killed five
+    workers")."""
+    if action.requires_target or action.start == 0 or action.code[:2] == GENERIC_STATEMENT_ROOT:
         return False
     norms = sentence.norms
     violence = action.code[:2] in grammar.unidentified_perpetrator_roots
