@@ -15,6 +15,7 @@ import pandas as pd
 
 from .records import ActionMatch, Actor, DateFinding, Document, Mention, PlaceFinding, Sentence
 from .coders.acled import AcledRules, Words, acled_type
+from .coders.roles import TARGET_FROM_PLACE_RULE
 from schemas.codebook import cameo_codes
 
 
@@ -63,7 +64,10 @@ def make_mention(
     toks = sentence.tokens
     char_start, char_end = toks[action.start].start, toks[action.end - 1].end
     actor_type = acled.actor_type(source.role, source.acled_type, source.country, material_conflict)
-    target_type = (acled.actor_type(target.role, target.acled_type, target.country, material_conflict)
+    # a target standing for the place's country ("shot a man in Mexico" -> MEX) is no state force
+    target_type = (acled.target_type(target.role, target.acled_type, target.country,
+                                    material_conflict and TARGET_FROM_PLACE_RULE not in target.rule_ids,
+                                    named=target.name is not None)
                    if target is not None else None)
     norms = sentence.norms
     ac = acled_type(action.code, norms, actor_type, target_type, acled, doc_words)
@@ -77,7 +81,7 @@ def make_mention(
         target_type, target_abroad = acled.located(target_type, target.country, where)
         abroad = abroad or target_abroad
     mode, mode_rule = modality
-    deaths = fatalities if (fatalities is not None and entry.quad_class == 4) else None
+    deaths = fatalities if (fatalities is not None and entry.quad_class == 4 and not (ac and ac.no_fatalities)) else None
     rule_ids = [action.rule_id, *source.rule_ids]
     if target is not None:
         rule_ids += target.rule_ids

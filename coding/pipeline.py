@@ -13,13 +13,14 @@ from .coders.acled import AcledRules, Words, load_acled_rules
 from .coders.actions import ActionIndex, by_victim, load_action_rules
 from .coders.actor_lexicon import ActorLexicon, load_lexicon
 from .coders.actors import Memory, code_sentence
-from .coders.dates import DateRule, find_date, load_date_rules
+from .coders.dates import CALENDAR_WORDS, DateRule, DocumentDates, load_date_rules
 from .coders.discards import Discards, load_discards
 from .coders.intent import IntentRules, load_intent_rules
-from .coders.fatalities import FatalityRules, find_fatalities, load_fatality_rules
+from .coders.fatalities import DocumentFatalities, FatalityRules, load_fatality_rules
 from .coders.modality import ModalityRules, load_modality_rules, modality
-from .coders.places import Gazetteer, PlaceRules, find_dateline, find_places, load_place_rules, place_for, place_from_actors
-from .coders.roles import assign_roles, target_from_place
+from .coders.places import (Gazetteer, PlaceRules, country_of_document, document_place, find_dateline, find_named_places, find_places,
+                            load_place_rules, place_for, place_from_actors)
+from .coders.roles import UNIDENTIFIED, assign_roles, target_from_place
 from .grammar import Grammar, load_grammar
 from .records import CodedDocument, Document, Mention
 from .rulebook import fingerprint
@@ -97,6 +98,39 @@ def _demanded_of(pairs, sa):
     return [(spk, subj) for spk in sa.speaker.members for subj in subjects]
 
 
+FALLBACK_SOURCE = "infer.fallback_source"
+GENERIC_STATEMENT_ROOT = "01"  # "said", "commented": whoever spoke, not someone named nearby
+
+
+def _fallback_act(action, sentence, grammar, sa) -> bool:
+    """An act someone unnamed can have done: not a bare statement, not one that needs a target it
+    lacks, not a word opening the sentence ("Demand for oil rose"), after a determiner only a violent
+    event noun ("a clash occurred", not "the wounded policemen"); violence only after an actor named
+    before it (the roles coder has already given violence with an attack noun for subject its
+    unidentified perpetrator, and an accident none: "the explosion of a gas pipe killed five
+    workers")."""
+    if action.requires_target or action.start == 0 or action.code[:2] == GENERIC_STATEMENT_ROOT:
+        return False
+    norms = sentence.norms
+    violence = action.code[:2] in grammar.unidentified_perpetrator_roots
+    if norms[action.start - 1] in grammar.nominal_determiners:
+        # "a clash occurred", "the shelling": a violent event named by a noun, not a participle
+        return violence and not norms[action.start].endswith("ed")
+    if not violence or any(g.end <= action.start for g in sa.groups):
+        return True
+    # a name the dictionaries lack before the act ("QSD opened fire"), not a date's month
+    return any(t.text[:1].isupper() and t.norm not in CALENDAR_WORDS for t in sentence.tokens[1:action.start])
+
+
+def _fallback_source(sa, action):
+    """The nearest actor named before the act, else after it, else an unidentified one."""
+    before = [g for g in sa.groups if g.end <= action.start]
+    after = [g for g in sa.groups if g.start >= action.end]
+    group = before[-1] if before else after[0] if after else None
+    actor = group.members[0] if group is not None else UNIDENTIFIED
+    return replace(actor, rule_ids=actor.rule_ids + (FALLBACK_SOURCE,))
+
+
 def code_document(doc: Document, coders: Coders, trace: list | None = None) -> CodedDocument:
     text = doc.text
     lower = is_lowercase_document(text)
@@ -105,27 +139,44 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
     on = doc.publication_date
     per_sentence = []
     countries: Counter[str] = Counter()
+    named_divisions: set[tuple[str, str]] = set()
     for s in sents:
         sa, memory = code_sentence(s, coders.lexicon, coders.grammar, memory, on, lower)
         per_sentence.append(sa)
         countries.update(a.country for a in sa.actors if a.country)
         if not lower:
-            countries.update(coders.gazetteer.region_countries(s, sa.not_place_tokens))
+            region_countries, divisions = coders.gazetteer.regions_named(s, sa.not_place_tokens)
+            countries.update(region_countries)
+            named_divisions.update(divisions)
     doc_countries = frozenset(countries)
-    places_by_sentence = [find_places(s, coders.places, coders.gazetteer, doc_countries, lower, sa.not_place_tokens)
-                          for s, sa in zip(sents, per_sentence)]
+    divisions = frozenset(named_divisions)
+    places_by_sentence = [find_places(s, coders.places, coders.gazetteer, doc_countries, lower, sa.not_place_tokens,
+                                      divisions) for s, sa in zip(sents, per_sentence)]
     countries.update(p.country for found in places_by_sentence for _, p in found)
-    dateline = find_dateline(sents, coders.places, coders.gazetteer, doc_countries)
+    dateline = find_dateline(sents, coders.places, coders.gazetteer, doc_countries, divisions)
     if dateline is not None:
         countries[dateline.country] += 2
     doc_country = dominant_country(countries)
     doc_words = Words([t.norm for s in sents for t in s.tokens])
 
-    def place_fallback(source, target):
-        return place_from_actors(source, target, coders.gazetteer)
+    named = None
+    if not any(places_by_sentence) and not lower:
+        named = [p for s, sa in zip(sents, per_sentence)
+                 for p in find_named_places(s, coders.places, coders.gazetteer, doc_countries, sa.not_place_tokens,
+                                            divisions)]
+    doc_place = document_place(places_by_sentence, named)
 
+    country_place = country_of_document(doc_country, coders.gazetteer)
+
+    def place_fallback(source, target):
+        return doc_place or place_from_actors(source, target, coders.gazetteer) or country_place
+
+    texts = [s.text for s in sents]
+    dates = DocumentDates(texts, doc.publication_date, coders.dates)
+    tolls = DocumentFatalities(texts, coders.fatalities)
     mentions: dict[str, Mention] = {}
-    for s, sa, places in zip(sents, per_sentence, places_by_sentence):
+    unassigned: list[tuple] = []  # actions no actor could be given to: a last resort (see below)
+    for k, (s, sa, places) in enumerate(zip(sents, per_sentence, places_by_sentence)):
         norms = s.norms
         discard = coders.discards.match(norms)
         actions = coders.actions.find(s, discarded=discard is not None, names=sa.name_tokens)
@@ -134,14 +185,17 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
                                        tuple(actions), discard))
         if not actions:
             continue
-        date = find_date(s.text, doc.publication_date, coders.dates)
-        deaths = find_fatalities(s.text, coders.fatalities)
+        date = dates.date(k)
+        # deaths count for material conflict only (roots 14-20, see assemble): look no further otherwise
+        deaths = tolls.deaths(k) if any(a.code[:2] >= "14" for a in actions) else None
         taken: set[int] = set()
         triggers = tuple((a.start, a.code) for a in actions)
         found_here: list[tuple[Mention, bool]] = []
         for action in actions:
             pairs = assign_roles(action, sa, norms, coders.grammar, taken, triggers)
             if not pairs:
+                if discard is None:
+                    unassigned.append((s, sa, places, action, date, deaths))
                 continue
             mode_name, mode_rule, recode = modality(action, s, coders.modality, coders.grammar, sa.speech_verb)
             mode = (mode_name, mode_rule)
@@ -167,6 +221,23 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
         for m, fb in found_here:
             if not (fb and specific and m.target_code is None):
                 mentions.setdefault(m.mention_id, m)
+    if unassigned and not any(m.modality == "asserted" for m in mentions.values()):
+        # a report of events with no actor the dictionaries know ("QSD detained three people",
+        # "a shoot-out between armed individuals took place"): each act is done by the nearest actor
+        # named before it, else after it, else someone unidentified
+        for s, sa, places, action, date, deaths in unassigned:
+            if not _fallback_act(action, s, coders.grammar, sa):
+                continue
+            mode_name, mode_rule, recode = modality(action, s, coders.modality, coders.grammar, sa.speech_verb)
+            if mode_name != "asserted" or recode:
+                continue
+            source = _fallback_source(sa, action)
+            place = place_for(places, action.start, s.norms, coders.places)
+            target = (target_from_place(place) if place is not None
+                      and action.code[:2] in coders.grammar.target_from_place_roots else None)
+            m = make_mention(doc, s, action, source, target, (mode_name, mode_rule), date, place, deaths, coders.acled,
+                             doc_country, coders.version, place_fallback, doc_words)
+            mentions.setdefault(m.mention_id, m)
     found = tuple(mentions.values())
     return CodedDocument(
         doc_id=doc.doc_id, input_file=doc.input_file, input_line=doc.input_line,

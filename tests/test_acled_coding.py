@@ -1,0 +1,109 @@
+"""ACLED-style coding (issue 5): places with admin1 divisions, the document's place, date and toll
+for sentences that name none, fatalities, and the ACLED types of crowd violence, attacks on victims
+and demonstrations. Sentences are written for these tests."""
+
+import datetime as dt
+
+import pytest
+
+from coding.coders.dates import DocumentDates, load_date_rules
+from coding.coders.fatalities import DocumentFatalities, find_fatalities, load_fatality_rules
+from coding.rulebook import read_yaml_items, rules_dir
+
+
+def first(mentions, field):
+    return next((m for m in mentions if m.modality == "asserted" and getattr(m, field) is not None), None)
+
+
+@pytest.mark.parametrize("text, country", [
+    ("On 3 May, teachers held a protest in Canton (Michigan) over pay.", "USA"),
+    ("On 3 May, residents demonstrated in Koro (Koro, Mopti) against water cuts.", "MLI"),
+    ("On 3 May, Russian forces shelled Kharkiv.", "UKR"),
+    ("On 3 May, about 40 people gathered at City Hall in Athens (Georgia) to protest rising rents.", "USA"),
+])
+def test_place_country(code_text, text, country):
+    m = first(code_text(text), "location_country")
+    assert m is not None and m.location_country == country
+
+
+def test_town_carries_its_admin1_division(code_text):
+    m = first(code_text("On 3 May, police arrested 20 protesters in Lahore."), "location_country")
+    assert (m.location_country, m.admin1) == ("PAK", "Punjab")
+
+
+def test_acronym_is_no_town(code_text):
+    ms = code_text("On 3 May, Iraqi warplanes struck IS positions in the desert.")
+    assert all(m.location_text != "IS" for m in ms)
+
+
+def test_sentence_without_place_takes_the_documents_place(code_text):
+    ms = code_text("On 3 May, soldiers clashed with rebels in Goma. The rebels later attacked a convoy.")
+    assert {m.location_country for m in ms if m.modality == "asserted"} == {"COD"}
+
+
+def test_sentence_without_date_takes_the_last_explicit_one():
+    rules = load_date_rules()
+    texts = ["On 13 June 2022, troops raided the village.", "They killed three civilians."]
+    dates = DocumentDates(texts, dt.date(2022, 6, 20), rules)
+    got = dates.date(1)
+    assert (got.date, got.rule_id) == (dt.date(2022, 6, 13), "infer.date_from_document")
+    assert DocumentDates(["Troops raided the village."], dt.date(2022, 6, 20), rules).date(0).precision == 2
+
+
+def test_every_fatality_rule_example_yields_a_count():
+    rules = load_fatality_rules()
+    for item in read_yaml_items(rules_dir() / "fatalities.yaml", "rules"):
+        for example in item.data.get("examples") or []:
+            assert find_fatalities(example, rules) is not None, (item.data["id"], example)
+
+
+@pytest.mark.parametrize("text, count", [
+    ("On 29 May 2022, 2 men were shot dead by gunmen.", 2),
+    ("Militants attacked the town. 6 fatalities reported.", 6),
+    ("A former police officer was killed by unidentified gunmen.", 1),
+    ("Unspecified fatalities coded as 10.", 10),
+    ("1,200 to 1,500 people were killed.", 1200),
+])
+def test_fatalities(text, count):
+    assert find_fatalities(text, load_fatality_rules())[0] == count
+
+
+def test_toll_of_a_following_sentence_is_counted_once():
+    tolls = DocumentFatalities(["Gunmen attacked a bus.", "Four passengers were killed."], load_fatality_rules())
+    assert tolls.deaths(0) == (4, "infer.fatalities_from_document")
+    assert tolls.deaths(1)[0] == 4
+
+
+@pytest.mark.parametrize("text, sub_event", [
+    ("On 3 May, residents beat a suspected thief to death in Kisumu.", "Mob violence"),
+    ("On 3 May, residents set fire to the house of a suspected thief in Kisumu.", "Mob violence"),
+    ("On 3 May, gunmen shot dead a teacher in Maiduguri.", "Attack"),
+    ("On 3 May, protesters demanded the resignation of the mayor in Lima.", "Peaceful protest"),
+    ("On 3 May, demonstrators blocked the highway with burning tyres in Quito and demanded lower fuel prices.",
+     "Violent demonstration"),
+])
+def test_acled_sub_event_type(code_text, text, sub_event):
+    m = first(code_text(text), "acled_sub_event_type")
+    assert m is not None and m.acled_sub_event_type == sub_event
+
+
+def test_peaceful_protest_counts_no_deaths(code_text):
+    m = first(code_text("On 3 May, relatives of a man who was killed last year protested in Lima to demand justice."),
+              "acled_sub_event_type")
+    assert m.acled_event_type == "Protests" and not m.fatalities
+
+
+def test_part_of_a_town_is_not_a_namesake_town(code_text):
+    m = first(code_text("On 3 May, in Porto Alegre (Rio Grande do Sul), gunmen killed a man in the Sarandi neighborhood."),
+              "location_country")
+    assert (m.location_country, m.location_text) == ("BRA", "Porto Alegre")
+
+
+def test_act_of_an_unknown_group_gets_a_fallback_source(code_text):
+    ms = [m for m in code_text("On 3 May, QSD opened fire on a car near Raqqa.") if m.modality == "asserted"]
+    assert ms and "infer.fallback_source" in ms[0].rule_ids and ms[0].acled_event_type is not None
+
+
+def test_no_fallback_for_an_accident(code_text):
+    assert not [m for m in code_text("The explosion of a gas pipe killed five workers in Lagos.")
+                if m.modality == "asserted"]
