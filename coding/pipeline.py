@@ -210,8 +210,9 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
             place = place_for(places, action.start, norms, coders.places)
             for source, target in pairs:
                 act = by_victim(action, target, coders.grammar)
-                if target is None and place is not None and act.code[:2] in coders.grammar.target_from_place_roots:
-                    target = target_from_place(place)
+                where = place or doc_place  # "Russian forces shelled Kharkiv": the document's named place
+                if target is None and where is not None and act.code[:2] in coders.grammar.target_from_place_roots:
+                    target = target_from_place(where)
                 m = make_mention(doc, s, act, source, target, mode, date, place, deaths, coders.acled,
                                  doc_country, coders.version, place_fallback, doc_words)
                 found_here.append((m, action.fallback))
