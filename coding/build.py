@@ -44,6 +44,8 @@ class Settings:
     workers: int = 1  # processes coding documents; 1 codes in this process
     chunk_size: int = 50  # documents sent to a worker at a time (with workers > 1)
     incremental: bool = False  # reuse documents coded by earlier builds with the same rules (doc_cache)
+    engine: str = "local"  # "local": this process or a pool of `workers` processes; "dask": a Dask cluster
+    scheduler: str | None = None  # with engine "dask": the scheduler's address; None starts a LocalCluster
 
 
 @dataclass(frozen=True)
@@ -103,12 +105,13 @@ def _chunks(records: Iterable, size: int) -> Iterator[list]:
 
 
 def code_records(records: Iterable[Document | Rejection], coders: Coders, workers: int = 1, chunk_size: int = 50,
-                 progress: Callable[[int], None] | None = None, cache: DocumentCache | None = None
-                 ) -> Iterator[CodedDocument]:
+                 progress: Callable[[int], None] | None = None, cache: DocumentCache | None = None,
+                 engine: str = "local", scheduler: str | None = None) -> Iterator[CodedDocument]:
     """The documents row of every record, in input order, coded here or (``workers`` > 1) by a pool of
-    worker processes in ordered chunks: the same rows either way. Inputs that fit in one chunk are
-    coded here (starting workers would cost more than it saves). With a ``cache``, documents coded by
-    an earlier build with the same rules are taken from it and the others are stored in it."""
+    worker processes in ordered chunks, or (``engine`` "dask") by the workers of a Dask cluster: the
+    same rows every way. With the local engine, inputs that fit in one chunk are coded here (starting
+    workers would cost more than it saves). With a ``cache``, documents coded by an earlier build with
+    the same rules are taken from it and the others are stored in it."""
     chunks = _chunks(records, chunk_size)
     head = list(itertools.islice(chunks, 2))
     taken: deque[tuple[list, dict[int, CodedDocument]]] = deque()
@@ -123,7 +126,11 @@ def code_records(records: Iterable[Document | Rejection], coders: Coders, worker
             taken.append((chunk, hits))
             yield [rec for i, rec in enumerate(chunk) if i not in hits]
 
-    if workers > 1 and len(head) > 1:
+    if engine == "dask":
+        from .dask_engine import code_on_dask
+
+        coded_chunks = code_on_dask(to_code(), workers, coders.rules_sha256, scheduler)
+    elif workers > 1 and len(head) > 1:
         from .parallel import code_in_pool
 
         coded_chunks = code_in_pool(to_code(), workers, coders.rules_sha256)
@@ -151,7 +158,8 @@ def build(settings: Settings, coders: Coders, progress: Callable[[int], None] | 
     mentions = []
     records = read_inputs(list(settings.inputs), settings.limits)
     cache = open_cache() if settings.incremental else None
-    for coded in code_records(records, coders, settings.workers, settings.chunk_size, progress, cache):
+    for coded in code_records(records, coders, settings.workers, settings.chunk_size, progress, cache,
+                              settings.engine, settings.scheduler):
         docs.append(coded)
         mentions.extend(coded.mentions)
     m = mentions_frame(mentions)
