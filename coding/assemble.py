@@ -123,6 +123,11 @@ _EVENT_FIRST = [
 ]
 
 
+# the mention columns build_events reads
+EVENT_INPUTS = ["event_id", *_EVENT_FIRST, "fatalities", "publication_date", "doc_id", "sentence_index", "char_start",
+                "source", "url", "rule_ids"]
+
+
 def build_events(mentions: pd.DataFrame) -> pd.DataFrame:
     """One row per event_id: the first mention's coding (by publication date, doc, sentence), the
     most precise date, the highest fatality count reported (counted once, never summed), counts."""
