@@ -37,7 +37,7 @@ from .frame import arrow_schema, events_frame
 
 FAN_IN = 64  # runs merged at once
 READ_ROWS = 512  # rows per row group of a run: what a merge holds of each run
-BUCKET_ROWS = 200_000  # asserted mentions above which a bucket is split by the next hex digit
+BUCKET_ROWS = 50_000  # asserted mentions per events frame (a bucket above it is split by the next hex digit)
 _FLUSH_ROWS = 100_000  # asserted mentions buffered before they are appended to their bucket files
 _HEX = "0123456789abcdef"
 
@@ -59,9 +59,12 @@ def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) - np.repeat(offsets, counts) + np.repeat(starts, counts)
 
 
-def _events_of(paths: list[Path]) -> pd.DataFrame:
-    table = pa.concat_tables([pq.read_table(p) for p in paths])
+def _events_of_table(table: pa.Table) -> pd.DataFrame:
     return events_frame(table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get))
+
+
+def _events_of(paths: list[Path]) -> pd.DataFrame:
+    return _events_of_table(pa.concat_tables([pq.read_table(p) for p in paths]))
 
 
 class _Run:
@@ -206,7 +209,13 @@ class Spool:
 
     def events(self) -> Iterator[pd.DataFrame]:
         """The events frames (typed, not yet validated), in event_id order: consecutive buckets are taken
-        together up to ``BUCKET_ROWS`` asserted mentions (each frame costs a validation)."""
+        together up to ``BUCKET_ROWS`` asserted mentions (each frame costs a validation). When they
+        all fit in one group and no bucket file was written yet, they are taken from memory."""
+        if not self._buckets and self._buffered_rows <= BUCKET_ROWS:
+            if self._buffered:
+                yield _events_of_table(pa.concat_tables(self._buffered))
+            self._buffered, self._buffered_rows = [], 0
+            return
         self._flush()
         for w in self._buckets.values():
             w.close()
