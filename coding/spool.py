@@ -15,8 +15,9 @@ the first two hex digits of the event id. At the end:
   event_id: every mention of an event is in the same bucket); buckets in hex order give the events in
   event_id order. A bucket larger than ``BUCKET_ROWS`` is split again by the next hex digit.
 
-Memory: one batch while coding; ``FAN_IN`` row groups of ``READ_ROWS`` rows while merging; one bucket
-while building events.
+Memory: one batch while coding; while merging, a row group of ``READ_ROWS`` rows of each of at most
+``FAN_IN`` runs and ``MERGE_DOCS`` documents (with their mentions) on their way out; one group of at
+most ``BUCKET_ROWS`` asserted mentions while building events.
 """
 
 from __future__ import annotations
@@ -37,8 +38,9 @@ from .frame import arrow_schema, events_frame
 
 FAN_IN = 64  # runs merged at once
 READ_ROWS = 512  # rows per row group of a run: what a merge holds of each run
+MERGE_DOCS = 1024  # documents buffered over all runs by a merge, so at most written by one of its steps
 BUCKET_ROWS = 50_000  # asserted mentions per events frame (a bucket above it is split by the next hex digit)
-_FLUSH_ROWS = 100_000  # asserted mentions buffered before they are appended to their bucket files
+_FLUSH_ROWS = 25_000  # asserted mentions buffered before they are appended to their bucket files
 _HEX = "0123456789abcdef"
 
 Emit = Callable[[pa.Table, pa.Table], None]  # (documents, mentions) in final order
@@ -68,10 +70,10 @@ def _events_of(paths: list[Path]) -> pd.DataFrame:
 
 
 class _Run:
-    """A run being read: its documents a row group at a time, its mentions as many rows as asked."""
+    """A run being read: its documents ``batch`` at a time, its mentions as many rows as asked."""
 
-    def __init__(self, docs: Path, mentions: Path) -> None:
-        self._docs = pq.ParquetFile(docs).iter_batches(batch_size=READ_ROWS)
+    def __init__(self, docs: Path, mentions: Path, batch: int) -> None:
+        self._docs = pq.ParquetFile(docs).iter_batches(batch_size=batch)
         self._mentions = pq.ParquetFile(mentions).iter_batches(batch_size=READ_ROWS)
         self.buffer: pa.Table | None = None
         self.ids: list[str] = []
@@ -107,7 +109,8 @@ class _Run:
 
 
 def _merge(runs: list[tuple[Path, Path]], emit: Emit, mentions_schema: pa.Schema) -> None:
-    readers = [_Run(d, m) for d, m in runs]
+    batch = max(8, MERGE_DOCS // len(runs))  # a step writes at most MERGE_DOCS documents, however many runs
+    readers = [_Run(d, m, batch) for d, m in runs]
     live = [r for r in readers if r.fill()]
     empty = mentions_schema.empty_table()
     while live:
