@@ -90,9 +90,11 @@ class _Run:
             self.ids = batch.column("doc_id").to_pylist()
         return True
 
-    def take(self, upto: str) -> tuple[pa.Table, pa.Table]:
-        """The buffered documents whose doc_id <= ``upto``, and their mentions."""
+    def take(self, upto: str) -> tuple[pa.Table, pa.Table | None] | None:
+        """The buffered documents whose doc_id <= ``upto``, and their mentions (None when there are none)."""
         k = bisect.bisect_right(self.ids, upto)
+        if k == 0:
+            return None
         docs, self.buffer, self.ids = self.buffer.slice(0, k), self.buffer.slice(k), self.ids[k:]
         need = int(pc.sum(docs.column("n_mentions")).as_py() or 0)
         while self._pending_rows < need:
@@ -115,7 +117,7 @@ def _merge(runs: list[tuple[Path, Path]], emit: Emit, mentions_schema: pa.Schema
     empty = mentions_schema.empty_table()
     while live:
         upto = min(r.ids[-1] for r in live)
-        parts = [r.take(upto) for r in live]
+        parts = [p for p in (r.take(upto) for r in live) if p is not None]
         docs = pa.concat_tables([d for d, _ in parts])
         mentions = pa.concat_tables([m for _, m in parts if m is not None] or [empty])
         order = pc.sort_indices(docs.column("doc_id")).to_numpy()

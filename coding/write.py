@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 from schemas import SCHEMA_VERSION
 
 _FORMULA_START = ("=", "+", "-", "@")
+ROW_GROUP_ROWS = 20_000  # rows gathered from write_arrow pieces before they are written as one row group
 
 
 class OutputError(ValueError):
@@ -63,16 +64,28 @@ class TableWriter:
         self.rows = 0
         self._parquet: pq.ParquetWriter | None = None
         self._csv = None
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
 
     @property
     def started(self) -> bool:
-        return self._parquet is not None
+        return self._parquet is not None or bool(self._pending)
 
     def write(self, frame: pd.DataFrame) -> None:
         self._write(pa.Table.from_pandas(frame, preserve_index=False), frame)
 
     def write_arrow(self, table: pa.Table) -> None:
-        self._write(table, None)
+        """Buffered up to ``ROW_GROUP_ROWS`` rows, so that many small pieces make few row groups (each
+        row group's metadata stays in memory until the file is closed)."""
+        self._pending.append(table)
+        self._pending_rows += table.num_rows
+        if self._pending_rows >= ROW_GROUP_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            pieces, self._pending, self._pending_rows = self._pending, [], 0
+            self._write(pa.concat_tables(pieces) if len(pieces) > 1 else pieces[0], None)
 
     def _write(self, table: pa.Table, frame: pd.DataFrame | None) -> None:
         first = self._parquet is None
@@ -94,6 +107,7 @@ class TableWriter:
         self.rows += table.num_rows
 
     def close(self) -> None:
+        self._flush()
         if self._parquet is not None:
             self._parquet.close()
             self._csv.close()
