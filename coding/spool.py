@@ -84,7 +84,9 @@ class _Run:
         """Buffer the next documents if none are left; False when the run is exhausted."""
         while self.buffer is None or self.buffer.num_rows == 0:
             batch = next(self._docs, None)
-            if batch is None:
+            if batch is None:  # let go of the readers now: a suspended one holds its decoded row groups
+                self._docs = self._mentions = self.buffer = None
+                self._pending = []
                 return False
             self.buffer = pa.Table.from_batches([batch]).replace_schema_metadata(None)
             self.ids = batch.column("doc_id").to_pylist()
@@ -112,8 +114,7 @@ class _Run:
 
 def _merge(runs: list[tuple[Path, Path]], emit: Emit, mentions_schema: pa.Schema) -> None:
     batch = max(8, MERGE_DOCS // len(runs))  # a step writes at most MERGE_DOCS documents, however many runs
-    readers = [_Run(d, m, batch) for d, m in runs]
-    live = [r for r in readers if r.fill()]
+    live = [r for r in (_Run(d, m, batch) for d, m in runs) if r.fill()]
     empty = mentions_schema.empty_table()
     while live:
         upto = min(r.ids[-1] for r in live)
