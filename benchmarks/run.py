@@ -32,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 INDIA = Path(os.environ.get("BENCH_INDIA", ROOT.parent / "shared" / "corpus" / "india_police_articles_2002.jsonl"))
 PYTHON = [sys.executable, "-m", "coding"]
+NOTES_MARKER = "<!-- notes below are kept when benchmarks/run.py rewrites this file -->"
 
 
 def _children(pid: int) -> list[int]:
@@ -204,6 +205,10 @@ def main() -> int:
     lines += [f"- {k}: {v}" for k, v in info.items()]
     lines += [f"- rules sha256: {', '.join(sorted(r[:12] for r in rules))}", ""]
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    if args.out.exists():  # hand-written notes below the marker (memory, estimates) are kept
+        old = args.out.read_text(encoding="utf-8")
+        if NOTES_MARKER in old:
+            lines += ["", old[old.index(NOTES_MARKER):].rstrip("\n"), ""]
     args.out.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
     return 0

@@ -60,8 +60,13 @@ _SHOWN_REJECTIONS = 20
               help="Processes coding documents (default: all cores); 1 codes in this process. Same output.")
 @click.option("--incremental", is_flag=True,
               help="Reuse documents coded by earlier builds with the same rules (cache beside the compiled rules).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: this machine's processes; dask: a Dask cluster (a LocalCluster of --workers processes "
+                   "unless --scheduler is given). Same output.")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="With --engine dask: the address of a running Dask scheduler, e.g. tcp://host:8786.")
 def build(inputs: tuple[Path, ...], out: Path, max_chars: int, strict: bool, workers: int | None,
-          incremental: bool) -> None:
+          incremental: bool, engine: str, scheduler: str | None) -> None:
     """Code every input document, validate, and write Parquet + CSV + manifest.
 
     Exit code 0 when the dataset was written; 1 when it could not be built (unreadable input, a CSV
@@ -74,9 +79,21 @@ def build(inputs: tuple[Path, ...], out: Path, max_chars: int, strict: bool, wor
     from .parallel import WorkerError
     from .write import OutputError, check_output
 
+    if scheduler is not None and engine != "dask":
+        raise click.UsageError("--scheduler needs --engine dask")
+    engine_errors: tuple[type[Exception], ...] = ()
+    if engine == "dask":
+        try:
+            from .dask_engine import EngineError
+        except ImportError as err:
+            raise click.ClickException(f"--engine dask needs the dask and distributed packages: {err}") from None
+        engine_errors = (EngineError,)
+        # distributed logs every worker start and stop at INFO; show its messages only as verbosely as ours
+        logging.getLogger("distributed").setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
     limits = Limits(max_chars=max_chars, latest_date=_build_date() + dt.timedelta(days=FUTURE_GRACE_DAYS))
     settings = Settings(inputs=inputs or (Path("seeds"),), out=out, limits=limits, strict=strict,
-                        workers=workers or os.cpu_count() or 1, incremental=incremental)
+                        workers=workers or os.cpu_count() or 1, incremental=incremental,
+                        engine=engine, scheduler=scheduler)
     started = time.perf_counter()
     try:
         preflight(list(settings.inputs))  # fail before the rules load, not midway
@@ -85,7 +102,7 @@ def build(inputs: tuple[Path, ...], out: Path, max_chars: int, strict: bool, wor
         with Progress(transient=True, disable=False) as bar:
             task = bar.add_task("coding", total=None)
             result = run_build(settings, coders, progress=lambda n: bar.advance(task, n))
-    except (IngestError, OutputError, WorkerError) as err:
+    except (IngestError, OutputError, WorkerError, *engine_errors) as err:
         raise click.ClickException(str(err)) from None
     elapsed = time.perf_counter() - started
     for file, line, doc_id, reason in result.rejections[:_SHOWN_REJECTIONS]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pandas as pd
+import pyarrow as pa
 
 from .assemble import build_events
 from .records import CodedDocument, Mention, Rejection
@@ -64,3 +65,18 @@ def documents_frame(docs: list[CodedDocument | Rejection]) -> pd.DataFrame:
 
 def _s(v) -> str | None:
     return None if v in (None, "") else str(v)
+
+
+def arrow_schema(table: str) -> pa.Schema:
+    """The arrow types a table is written with, whatever a piece of it holds (a column that is all null
+    in one piece keeps its type)."""
+    def kind(c: str) -> pa.DataType:
+        if c in _INT:
+            return pa.int64()
+        if c in _FLOAT:
+            return pa.float64()
+        if c in _DATE:
+            return pa.date32()
+        return pa.large_string()
+
+    return pa.schema([(c, kind(c)) for c in columns(table)])

@@ -1,0 +1,263 @@
+"""Tables larger than memory: sorted runs of documents and mentions on disk, merged by doc_id, and the
+asserted mentions partitioned by event_id into buckets from which the events are built.
+
+``build`` frames, validates and sorts each batch of coded documents (a few thousand) and hands the
+two frames to a ``Spool``. The spool writes them as a *run* (two uncompressed Parquet files, sorted by
+doc_id) and appends the columns events need of the asserted mentions to one of 256 bucket files, by
+the first two hex digits of the event id. At the end:
+
+- ``merge`` merges the runs by doc_id into the final tables, reading each run a row group at a time:
+  at each step it takes, from every run, the buffered documents up to the smallest "last buffered
+  doc_id" of all runs, sorts them and writes them (with their mentions, which follow their document
+  in each run). doc_ids are unique, so the result is the order a sort of the whole table gives. More
+  than ``FAN_IN`` runs are first merged in rounds into longer runs, so memory stays bounded.
+- ``events`` builds the events of one bucket at a time (``assemble.build_events``, which groups by
+  event_id: every mention of an event is in the same bucket); buckets in hex order give the events in
+  event_id order. A bucket larger than ``BUCKET_ROWS`` is split again by the next hex digit.
+
+Memory: one batch while coding; while merging, a row group of ``READ_ROWS`` rows of each of at most
+``FAN_IN`` runs and ``MERGE_DOCS`` documents (with their mentions) on their way out; one group of at
+most ``BUCKET_ROWS`` asserted mentions while building events.
+"""
+
+from __future__ import annotations
+
+import bisect
+import shutil
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from .assemble import EVENT_INPUTS
+from .frame import arrow_schema, events_frame
+
+FAN_IN = 64  # runs merged at once
+READ_ROWS = 512  # rows per row group of a run: what a merge holds of each run
+MERGE_DOCS = 1024  # documents buffered over all runs by a merge, so at most written by one of its steps
+BUCKET_ROWS = 50_000  # asserted mentions per events frame (a bucket above it is split by the next hex digit)
+_FLUSH_ROWS = 25_000  # asserted mentions buffered before they are appended to their bucket files
+_HEX = "0123456789abcdef"
+
+Emit = Callable[[pa.Table, pa.Table], None]  # (documents, mentions) in final order
+
+
+def _table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+    """The arrow table of a frame, with the schema's types (a column all null keeps its type)."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    return table.cast(schema) if not table.schema.equals(schema, check_metadata=False) else table.replace_schema_metadata(None)
+
+
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Concatenated ``range(start, start + count)`` for each pair, vectorised."""
+    total = int(counts.sum())
+    if total == 0:
+        return np.empty(0, dtype=np.int64)
+    offsets = np.cumsum(counts) - counts
+    return np.arange(total, dtype=np.int64) - np.repeat(offsets, counts) + np.repeat(starts, counts)
+
+
+def _events_of_table(table: pa.Table) -> pd.DataFrame:
+    return events_frame(table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get))
+
+
+def _events_of(paths: list[Path]) -> pd.DataFrame:
+    return _events_of_table(pa.concat_tables([pq.read_table(p) for p in paths]))
+
+
+class _Run:
+    """A run being read: its documents ``batch`` at a time, its mentions as many rows as asked."""
+
+    def __init__(self, docs: Path, mentions: Path, batch: int) -> None:
+        self._docs = pq.ParquetFile(docs).iter_batches(batch_size=batch)
+        self._mentions = pq.ParquetFile(mentions).iter_batches(batch_size=READ_ROWS)
+        self.buffer: pa.Table | None = None
+        self.ids: list[str] = []
+        self._pending: list[pa.RecordBatch] = []
+        self._pending_rows = 0
+
+    def fill(self) -> bool:
+        """Buffer the next documents if none are left; False when the run is exhausted."""
+        while self.buffer is None or self.buffer.num_rows == 0:
+            batch = next(self._docs, None)
+            if batch is None:  # let go of the readers now: a suspended one holds its decoded row groups
+                self._docs = self._mentions = self.buffer = None
+                self._pending = []
+                return False
+            self.buffer = pa.Table.from_batches([batch]).replace_schema_metadata(None)
+            self.ids = batch.column("doc_id").to_pylist()
+        return True
+
+    def take(self, upto: str) -> tuple[pa.Table, pa.Table | None] | None:
+        """The buffered documents whose doc_id <= ``upto``, and their mentions (None when there are none)."""
+        k = bisect.bisect_right(self.ids, upto)
+        if k == 0:
+            return None
+        docs, self.buffer, self.ids = self.buffer.slice(0, k), self.buffer.slice(k), self.ids[k:]
+        need = int(pc.sum(docs.column("n_mentions")).as_py() or 0)
+        while self._pending_rows < need:
+            batch = next(self._mentions)
+            self._pending.append(batch)
+            self._pending_rows += batch.num_rows
+        rows = pa.Table.from_batches(self._pending).replace_schema_metadata(None) if self._pending else None
+        if rows is None:
+            return docs, None
+        mentions, rest = rows.slice(0, need), rows.slice(need)
+        self._pending = rest.combine_chunks().to_batches() if rest.num_rows else []
+        self._pending_rows = rest.num_rows
+        return docs, mentions
+
+
+def _merge(runs: list[tuple[Path, Path]], emit: Emit, mentions_schema: pa.Schema) -> None:
+    batch = max(8, MERGE_DOCS // len(runs))  # a step writes at most MERGE_DOCS documents, however many runs
+    live = [r for r in (_Run(d, m, batch) for d, m in runs) if r.fill()]
+    empty = mentions_schema.empty_table()
+    while live:
+        upto = min(r.ids[-1] for r in live)
+        parts = [p for p in (r.take(upto) for r in live) if p is not None]
+        docs = pa.concat_tables([d for d, _ in parts])
+        mentions = pa.concat_tables([m for _, m in parts if m is not None] or [empty])
+        order = pc.sort_indices(docs.column("doc_id")).to_numpy()
+        counts = docs.column("n_mentions").to_numpy().astype(np.int64)
+        starts = np.cumsum(counts) - counts
+        emit(docs.take(order), mentions.take(_ranges(starts[order], counts[order])))
+        live = [r for r in live if r.fill()]
+
+
+class Spool:
+    """Sorted runs of documents and mentions, and event buckets, in ``folder`` (removed by ``remove``)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True)
+        self.schemas = {"documents": arrow_schema("documents"), "mentions": arrow_schema("mentions")}
+        mentions = self.schemas["mentions"]
+        self.bucket_schema = pa.schema([mentions.field(c) for c in EVENT_INPUTS])
+        self.pandas_metadata: dict[str, dict] = {}  # of each table's first batch, for the final tables
+        self.runs: list[tuple[Path, Path]] = []
+        self._buffered: list[pa.Table] = []
+        self._buffered_rows = 0
+        self._buckets: dict[str, pq.ParquetWriter] = {}
+        self._made = 0
+
+    def _write_run(self, docs: pa.Table, mentions: pa.Table) -> tuple[Path, Path]:
+        self._made += 1
+        paths = (self.folder / f"run-{self._made:06d}-documents.parquet",
+                 self.folder / f"run-{self._made:06d}-mentions.parquet")
+        pq.write_table(docs, paths[0], row_group_size=READ_ROWS, compression="none")
+        pq.write_table(mentions, paths[1], row_group_size=READ_ROWS, compression="none")
+        return paths
+
+    def add(self, documents: pd.DataFrame, mentions: pd.DataFrame) -> None:
+        """One batch: validated frames, documents sorted by doc_id, mentions by doc_id then position."""
+        if not self.pandas_metadata:
+            for name, frame in (("documents", documents), ("mentions", mentions)):
+                self.pandas_metadata[name] = pa.Schema.from_pandas(frame, preserve_index=False).metadata
+        m = _table(mentions, self.schemas["mentions"])
+        self.runs.append(self._write_run(_table(documents, self.schemas["documents"]), m))
+        asserted = m.select(EVENT_INPUTS).filter(pc.is_valid(m.column("event_id")))
+        if asserted.num_rows:
+            self._buffered.append(asserted)
+            self._buffered_rows += asserted.num_rows
+            if self._buffered_rows >= _FLUSH_ROWS:
+                self._flush()
+
+    def _flush(self) -> None:
+        if not self._buffered:
+            return
+        rows = pa.concat_tables(self._buffered)
+        self._buffered, self._buffered_rows = [], 0
+        keys = pc.utf8_slice_codeunits(rows.column("event_id"), 1, 3)
+        rows = rows.take(pc.sort_indices(keys))
+        keys = pc.utf8_slice_codeunits(rows.column("event_id"), 1, 3).to_pylist()
+        start = 0
+        while start < len(keys):
+            key = keys[start]
+            end = bisect.bisect_right(keys, key, lo=start)
+            if key not in self._buckets:
+                self._buckets[key] = pq.ParquetWriter(self.folder / f"bucket-{key}.parquet", self.bucket_schema,
+                                                      compression="none")
+            self._buckets[key].write_table(rows.slice(start, end - start))
+            start = end
+
+    def merge(self, emit: Emit) -> None:
+        """Every document and mention of every run, in doc_id order, in pieces to ``emit``."""
+        runs = self.runs
+        while len(runs) > FAN_IN:
+            merged = []
+            for i in range(0, len(runs), FAN_IN):
+                group = runs[i:i + FAN_IN]
+                if len(group) == 1:
+                    merged.append(group[0])
+                    continue
+                writers = self._round_writers()
+                _merge(group, lambda d, m: (writers[0].write_table(d), writers[1].write_table(m)),
+                       self.schemas["mentions"])
+                for w in writers[:2]:
+                    w.close()
+                merged.append(writers[2])
+                for d, m in group:
+                    d.unlink()
+                    m.unlink()
+            runs = merged
+        _merge(runs, emit, self.schemas["mentions"])
+
+    def _round_writers(self) -> tuple[pq.ParquetWriter, pq.ParquetWriter, tuple[Path, Path]]:
+        self._made += 1
+        paths = (self.folder / f"run-{self._made:06d}-documents.parquet",
+                 self.folder / f"run-{self._made:06d}-mentions.parquet")
+        return (pq.ParquetWriter(paths[0], self.schemas["documents"], compression="none"),
+                pq.ParquetWriter(paths[1], self.schemas["mentions"], compression="none"), paths)
+
+    def events(self) -> Iterator[pd.DataFrame]:
+        """The events frames (typed, not yet validated), in event_id order: consecutive buckets are taken
+        together up to ``BUCKET_ROWS`` asserted mentions (each frame costs a validation). When they
+        all fit in one group and no bucket file was written yet, they are taken from memory."""
+        if not self._buckets and self._buffered_rows <= BUCKET_ROWS:
+            if self._buffered:
+                yield _events_of_table(pa.concat_tables(self._buffered))
+            self._buffered, self._buffered_rows = [], 0
+            return
+        self._flush()
+        for w in self._buckets.values():
+            w.close()
+        group: list[Path] = []
+        rows = 0
+        for key in sorted(self._buckets):
+            path = self.folder / f"bucket-{key}.parquet"
+            n = pq.ParquetFile(path).metadata.num_rows
+            if group and rows + n > BUCKET_ROWS:
+                yield _events_of(group)
+                group, rows = [], 0
+            if n > BUCKET_ROWS:
+                yield from self._split_events(path, "e" + key)
+                continue
+            group.append(path)
+            rows += n
+        if group:
+            yield _events_of(group)
+
+    def _split_events(self, path: Path, prefix: str) -> Iterator[pd.DataFrame]:
+        """A bucket too large for memory: one pass over it per next hex digit of the event id."""
+        for digit in _HEX:
+            sub = path.with_name(f"{path.stem}{digit}.parquet")
+            with pq.ParquetWriter(sub, self.bucket_schema, compression="none") as writer:
+                for batch in pq.ParquetFile(path).iter_batches(batch_size=65_536):
+                    part = batch.filter(pc.starts_with(batch.column("event_id"), prefix + digit))
+                    if part.num_rows:
+                        writer.write_batch(part)
+            n = pq.ParquetFile(sub).metadata.num_rows
+            if n > BUCKET_ROWS and len(prefix) < 8:
+                yield from self._split_events(sub, prefix + digit)
+            elif n:
+                yield _events_of([sub])
+            sub.unlink()
+
+    def remove(self) -> None:
+        for w in self._buckets.values():
+            w.close()
+        shutil.rmtree(self.folder, ignore_errors=True)

@@ -1,0 +1,108 @@
+"""`build` streams: batches framed, validated and spooled as sorted runs, merged by doc_id, events built
+bucket by bucket. The dataset must not depend on the batch size, the merge fan-in or the bucket size."""
+
+import random
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT
+
+TABLES = ("mentions", "events", "documents")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    from coding.synthetic import write_corpus
+
+    folder = tmp_path_factory.mktemp("corpus")
+    lines = write_corpus(folder / "all.jsonl", 90).read_text(encoding="utf-8").splitlines()
+    (folder / "all.jsonl").unlink()
+    random.Random(6).shuffle(lines)  # doc_ids out of order: the merge, not the input, sorts them
+    (folder / "a.jsonl").write_text("\n".join(lines[:60] + [lines[3], "{broken"]) + "\n", encoding="utf-8")
+    rows = ["text,publication_date"] + [f'"Iran condemned Israel on Monday, officials said. Row {i}.",2025-06-1{i % 10}'
+                                        for i in range(12)]
+    (folder / "b.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")  # ids b:2 ... b:13 (b:10 < b:2)
+    (folder / "c.jsonl").write_text("\n".join(lines[60:]) + "\n", encoding="utf-8")
+    return folder
+
+
+def _build(inputs, out, coders, **settings):
+    from coding.build import Settings, build
+
+    result = build(Settings(tuple(inputs), out, workers=1, **settings), coders)
+    assert result.written, result.report.failures[:5]
+    return result
+
+
+def test_batches_runs_and_buckets_do_not_change_the_dataset(corpus, coders, tmp_path, monkeypatch):
+    import coding.spool as spool
+
+    inputs = [ROOT / "seeds", corpus]
+    whole = _build(inputs, tmp_path / "whole", coders)  # one batch, one run, one group of buckets
+    monkeypatch.setattr(spool, "FAN_IN", 3)  # 17 runs of 7 documents: merged in rounds of 3
+    monkeypatch.setattr(spool, "READ_ROWS", 4)
+    monkeypatch.setattr(spool, "BUCKET_ROWS", 150)  # buckets taken in several groups
+    monkeypatch.setattr(spool, "_FLUSH_ROWS", 20)
+    pieces = _build(inputs, tmp_path / "pieces", coders, batch_size=7)
+    assert whole.counts == pieces.counts and whole.statuses == pieces.statuses
+    assert whole.n_sentences == pieces.n_sentences and whole.rejections == pieces.rejections
+    for name in TABLES:
+        assert (tmp_path / "whole" / f"{name}.csv").read_bytes() == (tmp_path / "pieces" / f"{name}.csv").read_bytes(), name
+        a, b = (pd.read_parquet(tmp_path / k / f"{name}.parquet") for k in ("whole", "pieces"))
+        pd.testing.assert_frame_equal(a, b)
+    assert (tmp_path / "whole" / "manifest.json").read_bytes() == (tmp_path / "pieces" / "manifest.json").read_bytes()
+    docs = pd.read_parquet(tmp_path / "pieces" / "documents.parquet")
+    assert len(docs) == 1 + 62 + 12 + 30 and list(docs["doc_id"]) == sorted(docs["doc_id"])
+    assert set(docs["status"]) == {"coded", "duplicate", "rejected"}
+    events = pd.read_parquet(tmp_path / "pieces" / "events.parquet")
+    assert list(events["event_id"]) == sorted(events["event_id"]) and events["num_mentions"].gt(1).any()
+    assert not list((tmp_path).glob(".pieces.*")) and not (tmp_path / "pieces" / ".spool").exists()
+
+
+def test_an_empty_corpus_writes_empty_tables(coders, tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "empty.jsonl").write_text("\n", encoding="utf-8")
+    result = _build([tmp_path / "in"], tmp_path / "out", coders)
+    assert result.counts == {"mentions": 0, "events": 0, "documents": 0}
+    for name in TABLES:
+        assert len(pd.read_parquet(tmp_path / "out" / f"{name}.parquet")) == 0
+        assert (tmp_path / "out" / f"{name}.csv").read_text(encoding="utf-8").count("\n") == 1  # the header
+
+
+def test_strict_build_with_a_rejection_writes_nothing(corpus, coders, tmp_path):
+    from coding.build import Settings, build
+
+    result = build(Settings((corpus,), tmp_path / "out", workers=1, strict=True, batch_size=10), coders)
+    assert not result.written and result.statuses["rejected"] == 1
+    assert not (tmp_path / "out").exists() and not list(tmp_path.glob(".out.*"))
+
+
+def test_large_buckets_are_split_by_the_next_hex_digit(coders, tmp_path, monkeypatch):
+    """Events built from buckets split down to single event ids equal events built from all mentions."""
+    import coding.spool as spool
+    from coding.frame import documents_frame, events_frame, mentions_frame
+    from coding.pipeline import code_document
+    from coding.records import Document
+    from coding.synthetic import write_corpus
+    from schemas.dataset import validate_frames
+
+    path = write_corpus(tmp_path / "c.jsonl", 12)
+    docs = [Document(r["doc_id"], r["text"], "c.jsonl", i + 1, publication_date=None, source=r["source"])
+            for i, r in enumerate(pd.read_json(path, lines=True).to_dict("records"))]
+    docs.append(Document("copy", docs[0].text + " Again.", "c.jsonl", 99, source="other"))  # events in two documents
+    coded = [code_document(d, coders) for d in docs]
+    frames, report = validate_frames({"mentions": mentions_frame([m for c in coded for m in c.mentions]),
+                                      "documents": documents_frame(coded)})
+    assert report.ok, report.failures[:3]
+    monkeypatch.setattr(spool, "BUCKET_ROWS", 2)
+    splits = []
+    split = spool.Spool._split_events
+    monkeypatch.setattr(spool.Spool, "_split_events", lambda self, p, prefix: splits.append(prefix) or split(self, p, prefix))
+    box = spool.Spool(tmp_path / "spool")
+    box.add(frames["documents"], frames["mentions"])
+    pieces = pd.concat(list(box.events()), ignore_index=True)
+    box.remove()
+    whole = events_frame(frames["mentions"])
+    assert len(whole) > 30 and whole["num_mentions"].gt(2).any() and any(len(p) > 3 for p in splits)
+    pd.testing.assert_frame_equal(whole, pieces)
