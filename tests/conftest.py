@@ -33,3 +33,14 @@ def shared_or_skip(relative: str) -> Path:
     if not path.exists():
         pytest.skip(f"../shared/{relative} is not available (reference material lives outside the repository)")
     return path
+
+
+def synthetic_corpus(folder, n_articles: int):
+    """A synthetic JSONL corpus with one duplicate line and one broken line appended, so that
+    duplicates and rejections travel through workers and clusters too."""
+    from coding.synthetic import write_corpus
+
+    path = write_corpus(folder / "synthetic.jsonl", n_articles)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(path.read_text(encoding="utf-8").splitlines()[3] + "\n{broken\n")
+    return path

@@ -5,20 +5,14 @@ import pytest
 from click.testing import CliRunner
 
 from coding.cli import main
-from conftest import ROOT
+from conftest import ROOT, synthetic_corpus
 
 TABLES = ("mentions", "events", "documents")
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    from coding.synthetic import write_corpus
-
-    folder = tmp_path_factory.mktemp("corpus")
-    path = write_corpus(folder / "synthetic.jsonl", 120)
-    with path.open("a", encoding="utf-8") as fh:  # a duplicate and a rejected line travel through the cluster too
-        fh.write(path.read_text(encoding="utf-8").splitlines()[3] + "\n{broken\n")
-    return path
+    return synthetic_corpus(tmp_path_factory.mktemp("corpus"), 120)
 
 
 def _build(*args):
