@@ -11,7 +11,7 @@ _KEYS = ("clause_boundaries", "coordinators", "determiners", "prepositions", "be
          "target_from_place_roots", "nominal_determiners", "gap_free_words", "violent_event_nouns",
          "instrument_generic_codes", "instrument_roots", "member_words",
          "implicit_police_codes", "ethnic_markers", "surname_titles",
-         "assassination_generic_codes")
+         "assassination_generic_codes", "member_links")
 
 
 _SCALARS = ("ethnic_group_role", "assassination_code")
@@ -45,6 +45,7 @@ class Grammar:
     ethnic_markers: frozenset[str]
     surname_titles: frozenset[str]
     assassination_generic_codes: frozenset[str]
+    member_links: frozenset[str]
     ethnic_group_role: str
     assassination_code: str
 

@@ -63,7 +63,6 @@ def _name_token(text: str) -> bool:
 
 
 
-_MEMBERS_OF = ("of", "from")
 _MEMBERS_GAP = 6
 
 
@@ -122,7 +121,7 @@ def _members_of(members: Actor, group: Actor, sentence: Sentence, g: Grammar) ->
     norms, toks = sentence.norms, sentence.tokens
     if norms[members.end - 1] not in g.member_words:
         return False
-    if members.end >= len(norms) or norms[members.end] not in _MEMBERS_OF:
+    if members.end >= len(norms) or norms[members.end] not in g.member_links:
         return False
     between = range(members.end + 1, group.start)
     if group.start <= members.end or len(between) > _MEMBERS_GAP:
