@@ -49,6 +49,10 @@ class Grammar:
     ethnic_group_role: str
     assassination_code: str
 
+    def crosses_clause(self, norms, lo: int, hi: int) -> bool:
+        """Whether norms[lo:hi] holds a clause boundary (";", ":", a sentence end)."""
+        return any(norms[k] in self.clause_boundaries for k in range(lo, hi))
+
 
 def load_grammar() -> Grammar:
     path = rules_dir() / "grammar.yaml"

@@ -262,16 +262,13 @@ class ActionIndex:
         out = []
         for m in found:
             if m.code in g.instrument_generic_codes:
-                near = [w for w in weapons if not self._boundary_between(norms, m, w)]
+                near = [w for w in weapons
+                        if not g.crosses_clause(norms, *((m.end, w.start) if m.start < w.start else (w.end, m.start)))]
                 if near:
                     w = min(near, key=lambda w: abs(w.start - m.start))
                     m = replace(m, code=w.code, rule_id=f"{m.rule_id};{w.rule_id}")
             out.append(m)
         return out
-
-    def _boundary_between(self, norms: list[str], a: ActionMatch, b: ActionMatch) -> bool:
-        lo, hi = (a.end, b.start) if a.start < b.start else (b.end, a.start)
-        return any(norms[k] in self.grammar.clause_boundaries for k in range(lo, hi))
 
     def _passive(self, rule: ActionRule, norms: list[str], i: int) -> bool:
         """A participle trigger after a form of *be* (adverbs between allowed): roles swap."""

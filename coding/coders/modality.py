@@ -103,10 +103,10 @@ def _longest_cue(norms: list[str], lo: int, hi: int, cues: dict[str, tuple[tuple
 def _reported(norms: list[str], lo: int, hi: int, cues: frozenset[str], speech_verbs: frozenset[str]) -> int:
     """2 when one of ``cues`` in norms[lo:hi] follows a verb of saying ("said on Monday it would"): it
     outranks the one-word hypothetical reading of the same word; else 0."""
-    for i in range(lo, hi):
-        if norms[i] in cues and any(norms[k] in speech_verbs for k in range(i)):
-            return 2
-    return 0
+    first_speech = next((k for k, w in enumerate(norms) if w in speech_verbs), None)
+    if first_speech is None:
+        return 0
+    return 2 if any(norms[i] in cues for i in range(max(lo, first_speech + 1), hi)) else 0
 
 
 def modality(

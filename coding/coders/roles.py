@@ -20,10 +20,6 @@ POLICE = Actor(text="(police)", code="COP", country=None, role="COP", acled_type
                start=-1, end=-1, rule_ids=(IMPLICIT_POLICE_RULE,))
 
 
-def _boundary_between(norms: list[str], lo: int, hi: int, g: Grammar) -> bool:
-    return any(norms[k] in g.clause_boundaries for k in range(lo, hi))
-
-
 def _left_subject(
     groups, action: ActionMatch, norms, g: Grammar, taken: set[int], triggers: tuple[tuple[int, str], ...] = ()
 ) -> ActorGroup | None:
@@ -39,7 +35,7 @@ def _left_subject(
             continue
         if grp.end <= barrier:
             return None
-        if _boundary_between(norms, grp.end, action.start, g):
+        if g.crosses_clause(norms, grp.end, action.start):
             return None
         if grp.preposition is not None and not (grp.preposition == "by" and participial):
             continue  # ("attacked by militiamen, killing 156": the agent is the participle's subject)
@@ -77,7 +73,7 @@ def _right(
             return None
         if exclude and all(m.code in exclude or m.country in exclude and m.code == m.country for m in grp.members):
             continue  # the source's own side ("offered Moscow's help", "Putin ... Russia's proposal")
-        if _boundary_between(norms, start, grp.start, g):
+        if g.crosses_clause(norms, start, grp.start):
             return None
         if prep is not None and grp.preposition != prep:
             continue
