@@ -20,6 +20,7 @@ from .coders.fatalities import DocumentFatalities, FatalityRules, load_fatality_
 from .coders.modality import ModalityRules, load_modality_rules, modality
 from .coders.places import (Gazetteer, PlaceRules, country_of_document, document_place, find_dateline, find_named_places, find_places,
                             load_place_rules, place_for, place_from_actors)
+from .coders.topics import TopicRules, load_topic_rules
 from .coders.roles import UNIDENTIFIED, assign_roles, target_from_place
 from .grammar import Grammar, load_grammar
 from .records import CodedDocument, Document, Mention
@@ -39,6 +40,7 @@ class Coders:
     fatalities: FatalityRules
     acled: AcledRules
     intent: IntentRules
+    topics: TopicRules
     discards: Discards
     version: str
     rules_sha256: str
@@ -59,6 +61,7 @@ def load_coders() -> Coders:
         fatalities=load_fatality_rules(),
         acled=load_acled_rules(),
         intent=load_intent_rules(),
+        topics=load_topic_rules(),
         discards=load_discards(),
         version=__version__,
         rules_sha256=fingerprint(),
@@ -179,7 +182,8 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
     for k, (s, sa, places) in enumerate(zip(sents, per_sentence, places_by_sentence)):
         norms = s.norms
         discard = coders.discards.match(norms)
-        actions = coders.actions.find(s, discarded=discard is not None, names=sa.name_tokens)
+        actions = coders.topics.refine(coders.actions.find(s, discarded=discard is not None, names=sa.name_tokens),
+                                       norms, coders.intent, coders.grammar)
         if trace is not None:
             trace.append(SentenceTrace(s.index, s.text, tuple(t.text for t in s.tokens), sa.actors, sa.groups,
                                        tuple(actions), discard))
@@ -209,7 +213,7 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
                 mode = ("asserted", f"{mode_rule};{recoded[1]}")
             place = place_for(places, action.start, norms, coders.places)
             for source, target in pairs:
-                act = by_victim(action, target, coders.grammar)
+                act = by_victim(action, target, coders.grammar, norms)
                 where = place or doc_place  # "Russian forces shelled Kharkiv": the document's named place
                 if target is None and where is not None and act.code[:2] in coders.grammar.target_from_place_roots:
                     target = target_from_place(where)

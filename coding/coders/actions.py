@@ -287,10 +287,24 @@ class ActionIndex:
 ASSASSINATION_RULE = "infer.assassination"
 
 
-def by_victim(action: ActionMatch, target, grammar: Grammar) -> ActionMatch:
+def by_victim(action: ActionMatch, target, grammar: Grammar, norms: list[str] = ()) -> ActionMatch:
     """A generic killing (grammar.yaml ``assassination_generic_codes``) of a named or titled person
-    ("killed the deputy governor", "killed Hamas leader Yahya Sinwar") is an assassination
-    (``assassination_code``, CAMEO 186)."""
-    if target is None or not target.is_person or action.code not in grammar.assassination_generic_codes:
+    ("killed the deputy governor", "killed Hamas leader Yahya Sinwar"), or of a group's leader named
+    by office only ("killed the deputy chief of the militia", grammar.yaml ``leader_nouns``), is an
+    assassination (``assassination_code``, CAMEO 186)."""
+    if action.code not in grammar.assassination_generic_codes:
+        return action
+    if not ((target is not None and target.is_person) or _leader_object(norms, action.end, grammar)):
         return action
     return replace(action, code=grammar.assassination_code, rule_id=f"{action.rule_id};{ASSASSINATION_RULE}")
+
+
+def _leader_object(norms, k: int, grammar: Grammar) -> bool:
+    """The object after the trigger is an office holder: "the (deputy) chief of", "a senior commander of"."""
+    while k + 1 < len(norms):
+        if norms[k] in grammar.leader_nouns and norms[k + 1] in grammar.member_links:
+            return True
+        if norms[k] not in grammar.nominal_determiners and norms[k] not in grammar.title_modifiers:
+            return False
+        k += 1
+    return False

@@ -8,8 +8,12 @@
 - ``demand``: a speaker saying another actor must act is a demand by the speaker on that actor
   ("Britain said Libya must hand over the suspects"): the intent code is mapped to the matching 10 code.
 
-Refusals and demands are looked up on the intent code of the act, so ``intent.yaml`` states each
-parallel once: 0311 (intend economic cooperation) <-> 1011 (demand it) <-> 1211 (reject it).
+- ``appeal``: used by the topics coder (``topics.py``): what an actor is asked to do decides the
+  appeal's code ("urged Uganda to hand over the suspects" -> 0213).
+
+Refusals, demands and appeals are looked up on the intent code of the act, so ``intent.yaml`` states
+each parallel once: 0311 (intend economic cooperation) <-> 0211 (appeal for it) <-> 1011 (demand it)
+<-> 1211 (reject it).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from schemas.codebook import cameo_codes
 
 
 SAME = "same"
-WHEN = ("future", "refusal", "demand")
+WHEN = ("future", "refusal", "demand", "appeal")
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,8 @@ def _left_subject(
     # before it: its agent is not found across that verb
     nominal = action.start > 0 and norms[action.start - 1] in g.nominal_determiners
     participial = norms[action.start].endswith("ing") and action.start > 0 and norms[action.start - 1] == ","
-    barrier = max((t for t, code in triggers if t < action.start and code[:2] in g.object_taking_roots),
-                  default=-1) if nominal else -1
+    barrier = max((t for t, code in triggers if t < action.start and code[:2] in g.object_taking_roots
+                   and norms[t] not in g.announcing_verbs), default=-1) if nominal else -1
     for idx in range(len(groups) - 1, -1, -1):
         grp = groups[idx]
         if grp.start >= action.start:
