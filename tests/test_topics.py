@@ -85,3 +85,20 @@ def test_bad_statement_is_an_error(tmp_path: Path, monkeypatch):
     monkeypatch.setattr(topics_module, "rules_dir", lambda: rules)
     with pytest.raises(RuleError, match="statement must be one of"):
         load_topic_rules()
+
+
+def test_direct_statement_takes_the_topic_code_under_the_head(coders):
+    words = norms("Serbia accused Croatia of war crimes.")
+    out = coders.topics.refine([act("112", 1, 2)], words, coders.intent, coders.grammar)
+    assert [a.code for a in out] == ["1124"]
+    words = norms("The UN opened an inquiry into war crimes in Darfur.")
+    out = coders.topics.refine([act("090", 2, 5)], words, coders.intent, coders.grammar)
+    assert [a.code for a in out] == ["094"]
+
+
+def test_a_phrase_under_two_topics_takes_the_one_the_head_maps(coders):
+    # "sanctions" is eased (0354) after an appeal and imposed (163 -> 1312) after a threat
+    words = norms("Russia threatened sanctions against Georgia.")
+    assert [a.code for a in coders.topics.refine([act("130", 1, 2)], words, coders.intent, coders.grammar)] == ["1312"]
+    words = norms("Iran urged Europe to lift sanctions.")
+    assert [a.code for a in coders.topics.refine([act("020", 1, 2)], words, coders.intent, coders.grammar)] == ["0254"]

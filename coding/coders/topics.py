@@ -19,7 +19,8 @@ from .intent import WHEN, IntentRules
 from schemas.codebook import cameo_codes
 
 REFORM = "reform"  # protests: the digit of a political-reform topic (0341 leadership ... 0344 institutions)
-STATEMENTS = (*WHEN, REFORM)
+DIRECT = "direct"  # accusations, investigations: the topic's own code under the head (112 -> 1124)
+STATEMENTS = (*WHEN, REFORM, DIRECT)
 _FILE = "rules/topics.yaml"
 INFINITIVE = "to"
 
@@ -36,7 +37,7 @@ class TopicRules:
     scope_breakers: frozenset[str]
     reform_codes: tuple[str, ...]
     heads: dict[str, Head]  # code prefix -> head
-    phrases: dict[str, tuple[tuple[tuple[str, ...], str, str], ...]]  # first word -> (phrase, CAMEO code, id), longest first
+    phrases: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...], str], ...]]  # first word -> (phrase, CAMEO codes, id), longest first
 
     def _head(self, code: str) -> Head | None:
         for n in range(len(code), 1, -1):
@@ -45,8 +46,12 @@ class TopicRules:
                 return head
         return None
 
-    def _code(self, head_code: str, head: Head, topic_code: str, intent: IntentRules) -> tuple[str, str] | None:
-        """(refined code, intent rule ids) for a topic given as a CAMEO code, or None."""
+    def _code(self, head_code: str, head: Head, topic_codes: tuple[str, ...], intent: IntentRules) -> tuple[str, str] | None:
+        """(refined code, intent rule ids) for a topic given as CAMEO codes (a phrase may name the
+        parallel codes of several families: 1124 and 094 for war crimes), or None."""
+        if head.statement == DIRECT:
+            return next(((c, "") for c in topic_codes if refines(head_code, c)), None)
+        topic_code = topic_codes[0]
         if head.statement == REFORM:
             if len(topic_code) == 4 and topic_code[:3] in self.reform_codes:
                 return head_code[:3] + topic_code[3], ""
@@ -60,11 +65,10 @@ class TopicRules:
                 return k
         return stop
 
-    def _phrase_at(self, norms: list[str], k: int) -> tuple[str, str] | None:
-        for phrase, code, rule_id in self.phrases.get(norms[k], ()):
-            if tuple(norms[k:k + len(phrase)]) == phrase:
-                return code, rule_id
-        return None
+    def _phrases_at(self, norms: list[str], k: int):
+        """(codes, rule id) of the topic phrases starting at token k, longest first."""
+        return [(codes, rule_id) for phrase, codes, rule_id in self.phrases.get(norms[k], ())
+                if tuple(norms[k:k + len(phrase)]) == phrase]
 
     def _topic(self, head_code: str, head: Head, acts: list[ActionMatch], i: int, used: set[int], norms: list[str],
                start: int, end: int, intent: IntentRules):
@@ -76,14 +80,14 @@ class TopicRules:
                 break
             if j in used or act.start < start:
                 continue
-            hit = self._code(head_code, head, act.code, intent)
+            hit = self._code(head_code, head, (act.code,), intent)
             if hit is not None:
                 return hit, act.rule_id, j
         for k in range(start, end):
-            phrase = self._phrase_at(norms, k)
-            hit = phrase and self._code(head_code, head, phrase[0], intent)
-            if hit:
-                return hit, phrase[1], None
+            for codes, rule_id in self._phrases_at(norms, k):  # "sanctions": eased (0354) or threatened (1312)
+                hit = self._code(head_code, head, codes, intent)
+                if hit is not None and (hit[0] == head_code or refines(head_code, hit[0])):
+                    return hit, rule_id, None
         return None
 
     def refine(self, actions: list[ActionMatch], norms: list[str], intent: IntentRules,
@@ -151,14 +155,18 @@ def load_topic_rules() -> TopicRules:
             heads[code] = Head(it.data["id"], it.data["statement"])
     phrases: dict[str, list] = {}
     for it in topic_items:
-        check_keys(it, ["id", "code", "phrases"])
-        if it.data["code"] not in book:
-            raise it.error("R005", f"unknown CAMEO code {it.data['code']!r}")
+        check_keys(it, ["id", "phrases"], ["code", "codes"])
+        codes = tuple(it.data.get("codes") or ()) + ((it.data["code"],) if it.data.get("code") else ())
+        if not codes:
+            raise it.error("R003", "a topic needs `code` or `codes`")
+        for code in codes:
+            if code not in book:
+                raise it.error("R005", f"unknown CAMEO code {code!r}")
         for text in it.data["phrases"]:
             phrase = normalise_phrase(text)
             if not phrase:
                 raise it.error("R006", f"empty phrase {text!r}")
-            phrases.setdefault(phrase[0], []).append((phrase, it.data["code"], it.data["id"]))
+            phrases.setdefault(phrase[0], []).append((phrase, codes, it.data["id"]))
     return TopicRules(
         max_distance=as_int(Item(data, _FILE, None), "max_distance", 12),
         scope_breakers=frozenset(data.get("scope_breakers") or ()),
