@@ -11,7 +11,7 @@ _KEYS = ("clause_boundaries", "coordinators", "determiners", "prepositions", "be
          "target_from_place_roots", "nominal_determiners", "gap_free_words", "violent_event_nouns",
          "instrument_generic_codes", "instrument_roots", "member_words",
          "implicit_police_codes", "ethnic_markers", "surname_titles",
-         "assassination_generic_codes", "member_links", "announcing_verbs", "leader_nouns")
+         "assassination_generic_codes", "member_links", "announcing_verbs", "leader_nouns", "dateline_dashes")
 
 
 _SCALARS = ("ethnic_group_role", "assassination_code")
@@ -30,6 +30,7 @@ class Grammar:
     object_taking_roots: frozenset[str]
     announcing_verbs: frozenset[str]
     leader_nouns: frozenset[str]
+    dateline_dashes: frozenset[str]
     title_modifiers: frozenset[str]
     agent_country_links: frozenset[str]
     verb_markers: frozenset[str]

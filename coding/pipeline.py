@@ -182,11 +182,13 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
     for k, (s, sa, places) in enumerate(zip(sents, per_sentence, places_by_sentence)):
         norms = s.norms
         discard = coders.discards.match(norms)
-        actions = coders.topics.refine(coders.actions.find(s, discarded=discard is not None, names=sa.name_tokens),
-                                       norms, coders.intent, coders.grammar)
+        actions = coders.actions.find(s, names=sa.name_tokens)
+        if discard is not None:
+            actions = [a for a in actions if discard.keeps(a.code)]
+        actions = coders.topics.refine(actions, norms, coders.intent, coders.grammar)
         if trace is not None:
             trace.append(SentenceTrace(s.index, s.text, tuple(t.text for t in s.tokens), sa.actors, sa.groups,
-                                       tuple(actions), discard))
+                                       tuple(actions), discard.id if discard is not None else None))
         if not actions:
             continue
         date = dates.date(k)

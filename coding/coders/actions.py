@@ -212,10 +212,8 @@ class ActionIndex:
 
         return go(1, i + 1, [i]) if len(slots) > 1 else [i]
 
-    def find(self, sentence: Sentence, discarded: bool = False, names: frozenset[int] = frozenset()) -> list[ActionMatch]:
+    def find(self, sentence: Sentence, names: frozenset[int] = frozenset()) -> list[ActionMatch]:
         """Non-overlapping matches, longest first; no trigger inside a proper name ("United States")."""
-        if discarded:
-            return []
         norms = sentence.norms
         present = frozenset(norms)
         candidates: list[tuple[ActionRule, list[int]]] = []

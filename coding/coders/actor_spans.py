@@ -32,7 +32,7 @@ def written_start(first: int, norms: tuple[str, ...] | list[str], g: Grammar) ->
             i -= 1
         elif w == "at" and norms[i] == "least":
             i -= 1
-        elif _is_number(w) or w in g.quantifiers or w in _APPROXIMATORS or w in g.title_modifiers:
+        elif _is_number(w) or w in g.quantifiers or w in _APPROXIMATORS or (w in g.title_modifiers and w[:1].isalnum()):
             i -= 1
         else:
             break

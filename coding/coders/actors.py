@@ -319,6 +319,7 @@ def code_sentence(
                 actor = titled_name(actor, sentence, covered)
             named.append(_as_known_person(actor, memory))
     named = merge_appositions(named, sentence, grammar)
+    named = _not_dateline(named, sentence, grammar)
     groups = _group(named, sentence, grammar)
     speaker, verb = _speaker(groups, sentence, grammar)
     actors = list(named)
@@ -357,6 +358,24 @@ def code_sentence(
     not_places = frozenset([*(i for p in pieces if p.entry.kind in (PERSON, ORG) for i in range(p.start, p.end)),
                             *(i for a in named if a.is_person for i in range(a.start, a.end))])  # "Judge [Alejandro Rivera]"
     return SentenceActors(tuple(actors), tuple(groups), speaker, verb, names, not_places), memory
+
+
+_DATELINE_MAX_TOKENS = 12
+_COUNTRY_RULE = "country."
+
+
+def _not_dateline(named: list[Actor], sentence: Sentence, grammar: Grammar) -> list[Actor]:
+    """A dateline is where a story was filed, not who acted: "KYIV - Russian forces ...", "GAZA CITY,
+    Gaza Strip, June 19 (Reuters) - ...". Countries and capitals before a dash (grammar.yaml
+    ``dateline_dashes``) that opens a sentence of capitalised words, numbers and punctuation are no actors."""
+    norms = sentence.norms
+    dash = next((k for k, w in enumerate(norms[:_DATELINE_MAX_TOKENS]) if w in grammar.dateline_dashes), None)
+    if not dash or not named or named[0].start != 0:
+        return named
+    tokens = sentence.tokens
+    if any(t.text[:1].islower() for t in tokens[:dash]) or dash + 1 >= len(tokens) or tokens[dash + 1].text[:1].islower():
+        return named  # "Russia's army - the largest in Europe - ...", "Iran - which ...": a sentence, not a dateline
+    return [a for a in named if not (a.end <= dash and all(r.startswith(_COUNTRY_RULE) for r in a.rule_ids))]
 
 
 def _remember(memory: Memory, groups: list[ActorGroup], speaker: ActorGroup | None, n_tokens: int) -> Memory:
