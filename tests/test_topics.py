@@ -102,3 +102,10 @@ def test_a_phrase_under_two_topics_takes_the_one_the_head_maps(coders):
     assert [a.code for a in coders.topics.refine([act("130", 1, 2)], words, coders.intent, coders.grammar)] == ["1312"]
     words = norms("Iran urged Europe to lift sanctions.")
     assert [a.code for a in coders.topics.refine([act("020", 1, 2)], words, coders.intent, coders.grammar)] == ["0254"]
+
+
+def test_words_of_an_unmapped_act_are_no_topic(coders):
+    # "impose a curfew" is an act (1723) no appeal code maps; its "curfew" is not a wish to lift one
+    words = norms("Activists urged the government to impose a curfew in Ayodhya.")
+    acts = [act("020", 1, 2), act("1723", 5, 8)]  # "impose a curfew"
+    assert [a.code for a in coders.topics.refine(acts, words, coders.intent, coders.grammar)] == ["020", "1723"]

@@ -36,6 +36,7 @@ class TopicRules:
     max_distance: int
     scope_breakers: frozenset[str]
     reform_codes: tuple[str, ...]
+    opaque_roots: frozenset[str]
     heads: dict[str, Head]  # code prefix -> head
     phrases: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...], str], ...]]  # first word -> (phrase, CAMEO codes, id), longest first
 
@@ -83,7 +84,12 @@ class TopicRules:
             hit = self._code(head_code, head, (act.code,), intent)
             if hit is not None:
                 return hit, act.rule_id, j
+        # the object of an act of force or coercion is what it imposes, not a topic ("urged X to impose a curfew")
+        inside = {k for act in acts[i + 1:] if start <= act.start < end and act.code[:2] in self.opaque_roots
+                  for k in range(act.start + 1, act.end)}
         for k in range(start, end):
+            if k in inside:
+                continue
             for codes, rule_id in self._phrases_at(norms, k):  # "sanctions": eased (0354) or threatened (1312)
                 hit = self._code(head_code, head, codes, intent)
                 if hit is not None and (hit[0] == head_code or refines(head_code, hit[0])):
@@ -134,7 +140,7 @@ def refines(head: str, code: str) -> bool:
 def load_topic_rules() -> TopicRules:
     path = rules_dir() / "topics.yaml"
     data, _ = read_yaml(path)
-    known = ("max_distance", "scope_breakers", "reform_codes", "heads", "topics")
+    known = ("max_distance", "scope_breakers", "reform_codes", "opaque_roots", "heads", "topics")
     for key in data:
         if key not in known:
             raise RuleError("R002", _FILE, None, f"unknown key '{key}'")
@@ -171,6 +177,7 @@ def load_topic_rules() -> TopicRules:
         max_distance=as_int(Item(data, _FILE, None), "max_distance", 12),
         scope_breakers=frozenset(data.get("scope_breakers") or ()),
         reform_codes=tuple(data.get("reform_codes") or ()),
+        opaque_roots=frozenset(data.get("opaque_roots") or ()),
         heads=heads,
         phrases={k: tuple(sorted(v, key=lambda p: -len(p[0]))) for k, v in phrases.items()},
     )
