@@ -203,7 +203,8 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
                 if discard is None:
                     unassigned.append((s, sa, places, action, date, deaths))
                 continue
-            mode_name, mode_rule, recode = modality(action, s, coders.modality, coders.grammar, sa.speech_verb)
+            mode_name, mode_rule, recode = modality(action, s, coders.modality, coders.grammar, sa.speech_verb,
+                                                        on.year if on else None)
             mode = (mode_name, mode_rule)
             if recode == "demand":
                 pairs = _demanded_of(pairs, sa)
@@ -235,7 +236,8 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
         for s, sa, places, action, date, deaths in unassigned:
             if not _fallback_act(action, s, coders.grammar, sa):
                 continue
-            mode_name, mode_rule, recode = modality(action, s, coders.modality, coders.grammar, sa.speech_verb)
+            mode_name, mode_rule, recode = modality(action, s, coders.modality, coders.grammar, sa.speech_verb,
+                                                        on.year if on else None)
             if mode_name != "asserted" or recode:
                 continue
             source = _fallback_source(sa, action)

@@ -19,7 +19,7 @@ from pandera.typing.pandas import Series
 from . import SCHEMA_VERSION
 from .codebook import acled_actor_types, acled_types, cameo_codes, iso3_codes
 
-MODALITIES = ["asserted", "negated", "hypothetical", "future", "question"]
+MODALITIES = ["asserted", "negated", "hypothetical", "future", "question", "historical"]
 DOCUMENT_STATUSES = ["coded", "no_events", "duplicate", "rejected"]
 ACTOR_CODE_RE = r"^(?:[A-Z]{3})+$"
 EARLIEST_DATE = dt.date(1900, 1, 1)
@@ -232,7 +232,8 @@ class MentionSchema(_CodedEventColumns):
     modality: Series[pd.StringDtype] = pa.Field(
         isin=MODALITIES,
         description="asserted, negated ('did not attack'), hypothetical ('might attack', 'if ... would'), "
-        "future ('will meet') or question. Only asserted mentions form events.",
+        "future ('will meet'), question, or historical (a reference to a year long past: 'the 2006 war'). "
+        "Only asserted mentions form events.",
     )
 
     class Config:

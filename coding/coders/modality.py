@@ -8,11 +8,12 @@ from dataclasses import dataclass
 
 from ..grammar import Grammar
 from ..records import ActionMatch, Sentence
-from ..rulebook import check_keys, check_unique_ids, read_yaml, read_yaml_items, rules_dir, RuleError
+from ..rulebook import as_int, check_keys, check_unique_ids, read_yaml, read_yaml_items, rules_dir, RuleError
 from ..text import normalise_phrase
+from .dates import CALENDAR_WORDS
 from .intent import WHEN
 
-MODALITIES = ("negated", "hypothetical", "future", "question")
+MODALITIES = ("negated", "hypothetical", "future", "question", "historical")
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class ModalityRule:
     right_before: frozenset[str] = frozenset()  # the cues count only when one of these words precedes the trigger
     after_speech_verb: frozenset[str] = frozenset()  # cue words that count only after a verb of saying ("said ... would")
     after_trigger: frozenset[str] = frozenset()  # cue words that count only after the trigger ("will halt the talks if")
+    past_years: int = 0  # a bare year this many years or more before publication in the act's phrase ("the 2006 war")
+    not_after: frozenset[str] = frozenset()  # words before such a year that make the act ongoing ("since 2011")
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ def load_modality_rules() -> ModalityRules:
     rules = []
     for it in items:
         check_keys(it, ["id", "modality"], ["cues", "sentence_final", "examples", "recode", "right_before",
-                                                   "after_speech_verb", "after_trigger"])
+                                                   "after_speech_verb", "after_trigger", "past_years", "not_after"])
         if it.data["modality"] not in MODALITIES:
             raise it.error("R007", f"modality must be one of {MODALITIES}")
         cues: dict[str, list] = {}
@@ -61,7 +64,8 @@ def load_modality_rules() -> ModalityRules:
         rules.append(ModalityRule(it.data["id"], it.data["modality"], cues, frozenset(it.data.get("sentence_final") or []),
                                   it.data.get("recode"), frozenset(it.data.get("right_before") or []),
                                   frozenset(normalise_phrase(c)[0] for c in it.data.get("after_speech_verb") or []),
-                                  frozenset(normalise_phrase(c)[0] for c in it.data.get("after_trigger") or [])))
+                                  frozenset(normalise_phrase(c)[0] for c in it.data.get("after_trigger") or []),
+                                  as_int(it, "past_years", 0), frozenset(it.data.get("not_after") or [])))
     order = {m: i for i, m in enumerate(MODALITIES)}
     rules.sort(key=lambda r: order[r.modality])
     return ModalityRules(int(data["window_before"]), int(data["window_after"]),
@@ -109,10 +113,49 @@ def _reported(norms: list[str], lo: int, hi: int, cues: frozenset[str], speech_v
     return 2 if any(norms[i] in cues for i in range(max(lo, first_speech + 1), hi)) else 0
 
 
+_YEAR_MIN = 1900
+_YEAR_REACH = 4  # tokens between the act's words and the year
+
+
+def _past_year(sentence: Sentence, action: ActionMatch, grammar: Grammar, latest: int, not_after: frozenset[str]) -> bool:
+    """A bare year no later than ``latest`` next to the act (within a few tokens, no comma or clause
+    boundary between, no month or weekday there) or opening the sentence ("In 2006, ..."): the act is
+    a reference to the past ("the 2006 war", "fought a war in 2006"), not "On 3 May 2024"."""
+    norms, tokens = sentence.norms, sentence.tokens
+    if norms[action.start] in grammar.speech_verbs:
+        return False  # "said the 1994 order applied": the saying is now, the year belongs to what is said
+
+    def bound(w: str) -> bool:
+        return w == "," or w in grammar.clause_boundaries
+    lo = action.start
+    while lo > 0 and action.start - lo < _YEAR_REACH and not bound(norms[lo - 1]):
+        lo -= 1
+    hi = action.end
+    while hi < len(norms) and hi - action.end < _YEAR_REACH and not bound(norms[hi]):
+        hi += 1
+    spans = [(lo, hi)] + ([(1, 2)] if len(norms) > 2 and norms[0] == "in" and norms[2] == "," else [])
+    for a, b in spans:
+        if any(norms[k] in CALENDAR_WORDS for k in range(a, b)):
+            continue
+        for k in range(a, b):
+            w = norms[k]
+            if not (len(w) == 4 and w.isdigit() and _YEAR_MIN <= int(w) <= latest):
+                continue
+            before = tokens[k - 1] if k > 0 else None
+            if before is not None and (before.norm in not_after  # "since 2011", "about 2000 refugees"
+                                       or (before.text[:1].isupper() and before.norm not in grammar.nominal_determiners
+                                           and k - 1 > 0)):  # a name: "SEIU Local 2015"
+                continue
+            return True
+    return False
+
+
 def modality(
-    action: ActionMatch, sentence: Sentence, rules: ModalityRules, grammar: Grammar, speech_verb: int | None = None
+    action: ActionMatch, sentence: Sentence, rules: ModalityRules, grammar: Grammar, speech_verb: int | None = None,
+    published: int | None = None,
 ) -> tuple[str, str | None, str | None]:
-    """(modality, rule id or None for asserted, recode table or None) of one action in its sentence. For actions whose
+    """(modality, rule id or None for asserted, recode table or None) of one action in its sentence
+    (``published``: the publication year, for historical references). For actions whose
     source is the speaker ("X warned that any attack would ..."), the scope is the speaker's verb
     of saying: the warning is asserted even though its content is conditional."""
     norms = sentence.norms
@@ -137,6 +180,10 @@ def modality(
             continue
         if rule.sentence_final and norms and norms[-1] in rule.sentence_final:
             return rule.modality, rule.id, rule.recode
+        if rule.past_years:
+            if published is not None and _past_year(sentence, action, grammar, published - rule.past_years, rule.not_after):
+                best = best or (False, 1, -order, rule)
+            continue
         if rule.right_before and (action.start == 0 or norms[action.start - 1] not in rule.right_before):
             continue
         skip = grammar.gap_free_words
