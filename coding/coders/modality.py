@@ -96,9 +96,10 @@ def _longest_cue(norms: list[str], lo: int, hi: int, cues: dict[str, tuple[tuple
     """Length of the longest cue found in norms[lo:hi] (0 if none)."""
     best = 0
     for i in range(lo, hi):
-        if _beside_number(norms, i):
+        found = cues.get(norms[i])
+        if not found or _beside_number(norms, i):
             continue
-        for cue in cues.get(norms[i], ()):
+        for cue in found:
             if len(cue) > best and (len(cue) == 1 or _cue_at(norms, i, hi, cue, skip)):
                 best = len(cue)
     return best
