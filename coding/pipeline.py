@@ -22,6 +22,7 @@ from .coders.places import (Gazetteer, PlaceRules, country_of_document, document
                             load_place_rules, place_for, place_from_actors)
 from .coders.roles import UNIDENTIFIED, assign_roles, target_from_place
 from .grammar import Grammar, load_grammar
+from .merge import MergeRules, load_merge_rules
 from .records import CodedDocument, Document, Mention
 from .rulebook import fingerprint
 from .text import is_lowercase_document, sentences
@@ -40,6 +41,7 @@ class Coders:
     acled: AcledRules
     intent: IntentRules
     discards: Discards
+    merge: MergeRules
     version: str
     rules_sha256: str
 
@@ -60,6 +62,7 @@ def load_coders() -> Coders:
         acled=load_acled_rules(),
         intent=load_intent_rules(),
         discards=load_discards(),
+        merge=load_merge_rules(),
         version=__version__,
         rules_sha256=fingerprint(),
     )
