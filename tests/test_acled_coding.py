@@ -19,6 +19,10 @@ def first(mentions, field):
     ("On 3 May, teachers held a protest in Canton (Michigan) over pay.", "USA"),
     ("On 3 May, residents demonstrated in Koro (Koro, Mopti) against water cuts.", "MLI"),
     ("On 3 May, Russian forces shelled Kharkiv.", "UKR"),
+    # a governorate as news spells it (places.yaml admin1_aliases), and an Arabic article that is no town
+    # ("Al" is also a town in Norway)
+    ("On 3 May, Turkish forces shelled a village in Al Hasakeh countryside.", "SYR"),
+    ("On 3 May, Houthi forces shelled positions in Al Qarn (Al Dhaher, Sadah).", "YEM"),
     ("On 3 May, about 40 people gathered at City Hall in Athens (Georgia) to protest rising rents.", "USA"),
 ])
 def test_place_country(code_text, text, country):
@@ -63,6 +67,9 @@ def test_every_fatality_rule_example_yields_a_count():
     ("A former police officer was killed by unidentified gunmen.", 1),
     ("Unspecified fatalities coded as 10.", 10),
     ("1,200 to 1,500 people were killed.", 1200),
+    ("During the clash, 2 men and 3 women were killed.", 5),  # a split toll is added up
+    ("Gunmen killed two soldiers and a civilian.", 3),
+    ("Gunmen killed two soldiers and injured three civilians.", 2),
 ])
 def test_fatalities(text, count):
     assert find_fatalities(text, load_fatality_rules())[0] == count
@@ -81,6 +88,16 @@ def test_toll_of_a_following_sentence_is_counted_once():
     ("On 3 May, protesters demanded the resignation of the mayor in Lima.", "Peaceful protest"),
     ("On 3 May, demonstrators blocked the highway with burning tyres in Quito and demanded lower fuel prices.",
      "Violent demonstration"),
+    ("On 3 May, Ukrainian forces shot down a Russian drone over Odesa.", "Disrupted weapons use"),
+    ("On 3 May, a bomb exploded prematurely while militants were planting it near Gao.", "Disrupted weapons use"),
+    ("On 3 May, police arrested ten protesters at a rally in Nairobi.", "Protest with intervention"),
+    ("On 3 May, a landmine exploded near a school in Kandahar.", "Remote explosive/landmine/IED"),
+    ("On 3 May, gunmen clashed with Nigerian soldiers in Maiduguri.", "Armed clash"),
+    ("On 3 May, supporters of two parties clashed with sticks and stones in Dhaka.", "Mob violence"),
+    ("On 3 May, gunmen shot dead an off-duty police officer in Recife.", "Attack"),
+    ("On 3 May, Myanmar soldiers detained a journalist and tortured him in Yangon.", "Attack"),
+    ("On 3 May, QSD forces detained three men in Raqqa.", "Abduction/forced disappearance"),
+    ("On 3 May, monitors recorded 12 shots involving small arms near Donetsk.", "Armed clash"),
 ])
 def test_acled_sub_event_type(code_text, text, sub_event):
     m = first(code_text(text), "acled_sub_event_type")
@@ -100,10 +117,23 @@ def test_part_of_a_town_is_not_a_namesake_town(code_text):
 
 
 def test_act_of_an_unknown_group_gets_a_fallback_source(code_text):
-    ms = [m for m in code_text("On 3 May, QSD opened fire on a car near Raqqa.") if m.modality == "asserted"]
+    ms = [m for m in code_text("On 3 May, the Zarqa Hawks opened fire on a car near Raqqa.") if m.modality == "asserted"]
     assert ms and "infer.fallback_source" in ms[0].rule_ids and ms[0].acled_event_type is not None
 
 
 def test_no_fallback_for_an_accident(code_text):
     assert not [m for m in code_text("The explosion of a gas pipe killed five workers in Lagos.")
                 if m.modality == "asserted"]
+
+
+def test_a_former_or_off_duty_member_attacked_is_a_civilian(code_text):
+    m = first(code_text("On 3 May, gunmen killed a former soldier in Maiduguri."), "acled_event_type")
+    assert m.target_type == "Civilians" and "acled.civilian_status" in m.rule_ids
+    m = first(code_text("On 3 May, gunmen killed a soldier in Maiduguri."), "acled_event_type")
+    assert m.target_type == "State forces"
+
+
+def test_an_acronym_is_no_form_of_be(code_text):
+    """ "IS members attacked ...": IS (the Islamic State) is a name, not "is", so the verb is active."""
+    m = first(code_text("On 3 May, IS members attacked army positions near Palmyra."), "acled_event_type")
+    assert "infer.unidentified_perpetrator" not in m.rule_ids and m.actor_code != "UAF"

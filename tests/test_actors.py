@@ -29,6 +29,7 @@ def actors_of(coders, text: str, on=PUB):
         ("Iran's Supreme Leader Ayatollah Ali Khamenei spoke.", [("Iran’s Supreme Leader Ayatollah Ali Khamenei", "IRNGOV")]),
         ("Israeli troops advanced.", [("Israeli troops", "ISRMIL")]),
         ("The police arrived.", [("The police", "COP")]),
+        ("An Iraqi army member was wounded.", [("An Iraqi army member", "IRQMIL")]),  # a member of the army
     ],
 )
 def test_compound_actors(coders, text, expected):
@@ -95,3 +96,4 @@ def test_undated_person_takes_last_role(coders):
                      RoleSpan("IGO", "IGOARL", dt.date(1979, 6, 28), dt.date(1990, 9, 3))))
     assert person_code(e, None) == ("IGOARL", "TUN", "IGO")
     assert person_code(e, dt.date(1995, 1, 1)) == ("TUN", "TUN", None)
+

@@ -241,6 +241,9 @@ def _region_after_unknown(sentence: Sentence, norms: list[str], j: int, gazettee
             return None
         k += 1
         found = gazetteer.lookup(norms, k)
+        if found is not None and found[0] == 1 and norms[k] in rules.name_particles \
+                and _longer_name(toks, k + 1, rules.name_particles):
+            continue  # "(Al Dhaher, Sadah)": "Al" begins a name the gazetteer lacks; hop over it
         if found is not None and countries:
             found = (found[0], [c for c in found[1] if c.country in countries or c.is_country]) if any(
                 c.country in countries or c.is_country for c in found[1]) else None

@@ -124,6 +124,9 @@ def assign_roles(
             and action.code[:2] in g.unidentified_perpetrator_roots and _event_noun_subject(norms, action.start, g):
         taken.add(target.start)  # "a roadside bombing killed one soldier": someone unnamed did it
         return [(UNIDENTIFIED, b) for b in target.members]
+    if source is None and target is None and not action.passive and action.source != "speaker" \
+            and action.code[:2] in g.unidentified_perpetrator_roots and norms[action.start] in g.violent_event_nouns:
+        return [(UNIDENTIFIED, None)]  # "a landmine exploded near the school": someone unnamed did it
     if source is None:
         if action.passive and target is not None:
             taken.add(target.start)  # "a man was killed in a shooting": the victim is nobody's subject
