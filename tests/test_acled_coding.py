@@ -98,6 +98,9 @@ def test_toll_of_a_following_sentence_is_counted_once():
     ("On 3 May, Myanmar soldiers detained a journalist and tortured him in Yangon.", "Attack"),
     ("On 3 May, QSD forces detained three men in Raqqa.", "Abduction/forced disappearance"),
     ("On 3 May, monitors recorded 12 shots involving small arms near Donetsk.", "Armed clash"),
+    # heavy weapons with small-arms fire between forces are a battle, not remote violence
+    ("On 3 May, Ukrainian forces fired mortars and small arms at Russian positions near Donetsk.", "Armed clash"),
+    ("On 3 May, Ukrainian forces fired mortars at Russian positions near Donetsk.", "Shelling/artillery/missile attack"),
 ])
 def test_acled_sub_event_type(code_text, text, sub_event):
     m = first(code_text(text), "acled_sub_event_type")
