@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..rulebook import check_keys, check_unique_ids, read_yaml, read_yaml_items, rules_dir
+from ..rulebook import as_bool, check_keys, check_unique_ids, read_yaml, read_yaml_items, rules_dir
 
 
 @dataclass(frozen=True)
@@ -15,6 +15,7 @@ class FatalityRule:
     regex: re.Pattern
     count: int | None  # fixed count (vague or "no fatalities"), else the number in group n
     combine_sum: bool = False  # a split toll: the groups n, n2, n3 added up ("2 men and 3 women")
+    fallback: bool = False  # counts only when no other rule found a toll in the sentence
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ def load_fatality_rules() -> FatalityRules:
     check_unique_ids(items)
     rules = []
     for it in items:
-        check_keys(it, ["id", "pattern"], ["count", "examples", "combine"])
+        check_keys(it, ["id", "pattern"], ["count", "examples", "combine", "fallback", "note"])
         if it.data.get("combine", "sum") != "sum":
             raise it.error("R007", f"combine must be sum, not {it.data['combine']!r}")
         src = (it.data["pattern"].replace("{q}", data["qualifiers"]).replace("{victims}", data["victims"])
@@ -47,7 +48,7 @@ def load_fatality_rules() -> FatalityRules:
             raise it.error("R006", f"bad regular expression: {err}") from None
         count = it.data.get("count")
         rules.append(FatalityRule(it.data["id"], regex, int(count) if count is not None else None,
-                                  it.data.get("combine") == "sum"))
+                                  it.data.get("combine") == "sum", as_bool(it, "fallback")))
     prefilter = re.compile("|".join(re.escape(t) for t in data["triggers"]), re.IGNORECASE)
     return FatalityRules(tuple(rules), words, prefilter)
 
@@ -65,7 +66,11 @@ def find_fatalities(sentence_text: str, rules: FatalityRules) -> tuple[int, str]
     if not rules.prefilter.search(sentence_text):
         return None
     found: list[tuple[int, str, int, int, bool]] = []  # (count, rule id, start, end, a split toll)
+    fallbacks: list[tuple[int, str]] = []
     for rule in rules.rules:
+        if rule.fallback:
+            fallbacks.extend((rule.count, rule.id) for _ in rule.regex.finditer(sentence_text))
+            continue
         for m in rule.regex.finditer(sentence_text):
             if rule.count is not None:
                 n = rule.count
@@ -82,6 +87,8 @@ def find_fatalities(sentence_text: str, rules: FatalityRules) -> tuple[int, str]
             continue  # a part of a split toll
         if best is None or n < best[0]:
             best = (n, rule_id)
+    if best is None and fallbacks:
+        best = min(fallbacks)
     return best
 
 

@@ -154,7 +154,9 @@ class Gazetteer:
         countries, divisions = [], []
         i = 0
         while i < len(toks):
-            if toks[i].text[:1].isupper() and i not in skip:
+            written = toks[i].text
+            acronym = len(written) <= 4 and written.isupper() and written.isalpha()  # "SUD Education" is no Sud
+            if written[:1].isupper() and i not in skip and not acronym:
                 for n in range(min(self.max_region_tokens, len(toks) - i), 0, -1):
                     key = tuple(norms[i:i + n])
                     iso3 = self.regions.get(key)
