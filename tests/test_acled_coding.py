@@ -108,6 +108,12 @@ def test_toll_of_a_following_sentence_is_counted_once():
     # heavy weapons with small-arms fire between forces are a battle, not remote violence
     ("On 3 May, Ukrainian forces fired mortars and small arms at Russian positions near Donetsk.", "Armed clash"),
     ("On 3 May, Ukrainian forces fired mortars at Russian positions near Donetsk.", "Shelling/artillery/missile attack"),
+    # a killing in a relative clause is what a demonstration is about
+    ("On 3 May, relatives of a driver who was killed last year protested in Lima to demand justice.", "Peaceful protest"),
+    ("On 3 May, about 40 activists occupied a vacant building in Vienna against rising rents.", "Peaceful protest"),
+    ("On 3 May, police clashed with villagers in Koraput over a land dispute.", "Mob violence"),
+    ("On 3 May, soldiers raided a village and burned down ten houses near Shwebo.", "Looting/property destruction"),
+    ("On 3 May, students burned effigies of the minister at a protest in Bhopal.", "Peaceful protest"),
 ])
 def test_acled_sub_event_type(code_text, text, sub_event):
     m = first(code_text(text), "acled_sub_event_type")
