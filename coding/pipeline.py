@@ -168,6 +168,10 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
                  for p in find_named_places(s, coders.places, coders.gazetteer, doc_countries, sa.not_place_tokens,
                                             divisions)]
     doc_place = document_place(places_by_sentence, named)
+    designated = next((p for found in places_by_sentence for _, p in found if p.rule_id in coders.places.designating),
+                      None)  # "(coded to Prague)": where the document's events are coded
+    if designated is not None:
+        doc_place = designated
 
     country_place = country_of_document(doc_country, coders.gazetteer)
 
@@ -210,7 +214,7 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
                 # rejection; "X said Y must release Z": X demands of Y. Each is asserted now.
                 action = replace(action, code=recoded[0])
                 mode = ("asserted", f"{mode_rule};{recoded[1]}")
-            place = place_for(places, action.start, norms, coders.places)
+            place = designated or place_for(places, action.start, norms, coders.places)
             for source, target in pairs:
                 act = by_victim(action, target, coders.grammar)
                 where = place or doc_place  # "Russian forces shelled Kharkiv": the document's named place
@@ -236,7 +240,7 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
             if mode_name != "asserted" or recode:
                 continue
             source = _fallback_source(sa, action)
-            place = place_for(places, action.start, s.norms, coders.places)
+            place = designated or place_for(places, action.start, s.norms, coders.places)
             target = (target_from_place(place) if place is not None
                       and action.code[:2] in coders.grammar.target_from_place_roots else None)
             m = make_mention(doc, s, action, source, target, (mode_name, mode_rule), date, place, deaths, coders.acled,

@@ -26,6 +26,9 @@ def first(mentions, field):
     # an acronym is no region ("SUD" unions are not Haiti's Sud department)
     ("On 3 May, at the call of the CGT and SUD unions, teachers demonstrated in Toulon.", "FRA"),
     ("On 3 May, Israeli forces demolished a house in Al Quds - Silwan (Al Quds, West Bank).", "PSE"),
+    # divisions as ACLED notes write them (Cameroon's in French, Chile's Metropolitana)
+    ("On 3 May 2022, separatists attacked soldiers in Bali (Mezam, Nord-Ouest).", "CMR"),
+    ("On 3 May 2022, students threw stones at police officers in Santiago - Providencia (Metropolitana).", "CHL"),
     ("On 3 May, about 40 people gathered at City Hall in Athens (Georgia) to protest rising rents.", "USA"),
 ])
 def test_place_country(code_text, text, country):
@@ -153,3 +156,10 @@ def test_an_acronym_is_no_form_of_be(code_text):
     """ "IS members attacked ...": IS (the Islamic State) is a name, not "is", so the verb is active."""
     m = first(code_text("On 3 May, IS members attacked army positions near Palmyra."), "acled_event_type")
     assert "infer.unidentified_perpetrator" not in m.rule_ids and m.actor_code != "UAF"
+
+
+def test_the_place_an_event_is_coded_to_is_the_documents_place(code_text):
+    """ "(coded to Lahore)": ACLED notes name where the event is coded; it wins over the region named."""
+    m = first(code_text("On 3 May 2022, farmers protested across Punjab state (coded to Lahore) against fuel prices."),
+              "location_country")
+    assert (m.location_country, m.location_text) == ("PAK", "Lahore") and "place.coded_to" in m.rule_ids

@@ -66,10 +66,8 @@ def find_fatalities(sentence_text: str, rules: FatalityRules) -> tuple[int, str]
     if not rules.prefilter.search(sentence_text):
         return None
     found: list[tuple[int, str, int, int, bool]] = []  # (count, rule id, start, end, a split toll)
-    fallbacks: list[tuple[int, str]] = []
     for rule in rules.rules:
         if rule.fallback:
-            fallbacks.extend((rule.count, rule.id) for _ in rule.regex.finditer(sentence_text))
             continue
         for m in rule.regex.finditer(sentence_text):
             if rule.count is not None:
@@ -87,8 +85,8 @@ def find_fatalities(sentence_text: str, rules: FatalityRules) -> tuple[int, str]
             continue  # a part of a split toll
         if best is None or n < best[0]:
             best = (n, rule_id)
-    if best is None and fallbacks:
-        best = min(fallbacks)
+    if best is None:  # the fallback rules only where no other rule found a toll
+        best = min(((r.count, r.id) for r in rules.rules if r.fallback and r.regex.search(sentence_text)), default=None)
     return best
 
 
