@@ -70,6 +70,9 @@ def make_mention(
                                     named=target.name is not None)
                    if target is not None else None)
     norms = sentence.norms
+    status_rule = None
+    if target is not None and target_type not in (None, "Civilians") and (status := acled.status_type(norms, target.start, target.end)):
+        target_type, status_rule = status
     ac = acled_type(action.code, norms, actor_type, target_type, acled, doc_words)
     if ac is not None:
         actor_type = ac.set_actor_type or actor_type
@@ -85,7 +88,7 @@ def make_mention(
     rule_ids = [action.rule_id, *source.rule_ids]
     if target is not None:
         rule_ids += target.rule_ids
-    for rid in (mode_rule, date.rule_id if date else None, place.rule_id if place else None,
+    for rid in (status_rule, mode_rule, date.rule_id if date else None, place.rule_id if place else None,
                 deaths[1] if deaths else None, ac.id if ac else None, abroad):
         if rid:
             rule_ids.append(rid)

@@ -27,7 +27,7 @@ from typing import Callable, Iterable, Iterator
 
 from . import __version__
 from .doc_cache import DocumentCache, open_cache
-from .frame import arrow_schema, documents_frame, events_frame, mentions_frame
+from .frame import acled_events_frame, arrow_schema, documents_frame, events_frame, mentions_frame
 from .ingest import Limits, preflight, read_inputs
 from .pipeline import Coders, code_document
 from .records import CodedDocument, Document, Rejection
@@ -200,10 +200,10 @@ def build(settings: Settings, coders: Coders, progress: Callable[[int], None] | 
     records = read_inputs(list(settings.inputs), settings.limits)
     cache = open_cache() if settings.incremental else None
     tally, report = _Tally(), Report()
-    counts = {"mentions": 0, "events": 0, "documents": 0}
+    counts = {"mentions": 0, "events": 0, "acled_events": 0, "documents": 0}
     tmp = new_folder(settings.out)
     try:
-        spool = Spool(tmp / ".spool")
+        spool = Spool(tmp / ".spool", coders.merge)
         batch: list[CodedDocument] = []
         for coded in code_records(records, coders, settings.workers, settings.chunk_size, progress, cache,
                                   settings.engine, settings.scheduler):
@@ -223,7 +223,7 @@ def build(settings: Settings, coders: Coders, progress: Callable[[int], None] | 
             manifest = {
                 "package": "cameo-acled-coder", "coder_version": __version__, "schema_version": SCHEMA_VERSION,
                 "rules_sha256": coders.rules_sha256, "inputs_sha256": _inputs_sha256(files),
-                "rows": {k: counts[k] for k in ("mentions", "events", "documents")},
+                "rows": {k: counts[k] for k in ("mentions", "events", "acled_events", "documents")},
                 "documents_by_status": tally.statuses, "inputs": tally.inputs, "sentences": tally.n_sentences,
                 "limits": {"max_chars": settings.limits.max_chars,
                            "latest_publication_date": str(settings.limits.latest_date) if settings.limits.latest_date else None},
@@ -242,11 +242,13 @@ def build(settings: Settings, coders: Coders, progress: Callable[[int], None] | 
 
 def _write_tables(tmp: Path, spool: Spool, rules_sha256: str, report: Report, counts: dict[str, int]) -> None:
     """The final Parquet + CSV tables in ``tmp``: documents and mentions merged from the runs in doc_id
-    order, events built and validated bucket by bucket in event_id order."""
+    order, events built and validated bucket by bucket in event_id order, then the ACLED events (the
+    events merged by actors, place and day, coding/merge.py) bucket by bucket in acled_event_id order."""
     meta = table_metadata(__version__, rules_sha256)
     writers = {name: TableWriter(tmp, name, meta, arrow_schema(name).with_metadata(spool.pandas_metadata[name]))
                for name in ("mentions", "documents")}
-    writers["events"] = TableWriter(tmp, "events", meta, arrow_schema("events"))
+    for name in ("events", "acled_events"):
+        writers[name] = TableWriter(tmp, name, meta, arrow_schema(name))
     try:
         spool.merge(lambda docs, mentions: (writers["documents"].write_arrow(docs),
                                             writers["mentions"].write_arrow(mentions)))
@@ -257,10 +259,20 @@ def _write_tables(tmp: Path, spool: Spool, rules_sha256: str, report: Report, co
             counts["events"] += len(frame)
             if report.ok:
                 writers["events"].write(valid["events"])
+                spool.add_events(valid["events"])
+        for frame in spool.acled_events():
+            frame.index += counts["acled_events"]
+            valid, checked = validate_frames({"acled_events": frame})
+            report.failures.extend(checked.failures)
+            counts["acled_events"] += len(frame)
+            if report.ok:
+                writers["acled_events"].write(valid["acled_events"])
         empty = mentions_frame([])
         for name, writer in writers.items():
             if not writer.started:  # nothing to write: the table's header (CSV) and schema (Parquet)
-                frame = {"mentions": empty, "events": events_frame(empty), "documents": documents_frame([])}[name]
+                events = events_frame(empty)
+                frame = {"mentions": empty, "events": events, "acled_events": acled_events_frame(events),
+                         "documents": documents_frame([])}[name]
                 writer.write(validate_frames({name: frame})[0][name])
     finally:
         for w in writers.values():

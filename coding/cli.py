@@ -122,7 +122,7 @@ def build(inputs: tuple[Path, ...], out: Path, max_chars: int, strict: bool, wor
         raise click.ClickException(f"--strict: {n_rejected} document{'s' * (n_rejected != 1)} rejected; nothing was written")
     click.echo(
         f"built {out}: {result.n_sentences} sentences, {result.counts['mentions']} mentions, "
-        f"{result.counts['events']} events in {elapsed:.2f}s ({result.n_sentences / elapsed:.0f} sentences/s)"
+        f"{result.counts['events']} events, {result.counts['acled_events']} ACLED events in {elapsed:.2f}s ({result.n_sentences / elapsed:.0f} sentences/s)"
     )
 
 

@@ -8,11 +8,13 @@ import pandas as pd
 import pyarrow as pa
 
 from .assemble import build_events
+from .merge import MergeRules, acled_event_ids, build_acled_events
 from .records import CodedDocument, Mention, Rejection
 from schemas.tables import columns
 
 _INT = {"sentence_index", "char_start", "char_end", "date_precision", "quad_class", "geo_precision", "fatalities",
-        "input_line", "n_sentences", "n_mentions", "n_asserted", "n_chars", "num_mentions", "num_articles", "num_sources"}
+        "input_line", "n_sentences", "n_mentions", "n_asserted", "n_chars", "num_mentions", "num_articles", "num_sources",
+        "num_events"}
 _FLOAT = {"goldstein", "latitude", "longitude"}
 _DATE = {"event_date", "publication_date"}
 
@@ -39,8 +41,17 @@ def mentions_frame(mentions: list[Mention]) -> pd.DataFrame:
     return _typed(frame.reset_index(drop=True), "mentions")
 
 
-def events_frame(mentions: pd.DataFrame) -> pd.DataFrame:
-    return _typed(build_events(mentions), "events")
+def events_frame(mentions: pd.DataFrame, merge: MergeRules | None = None) -> pd.DataFrame:
+    """The events of asserted mentions, each with the id of the ACLED event it is merged into
+    (``merge``: the rules of rules/merge.yaml, read when not given)."""
+    events = build_events(mentions)
+    events["acled_event_id"] = acled_event_ids(events, merge) if len(events) else pd.Series(dtype=object)
+    return _typed(events, "events")
+
+
+def acled_events_frame(events: pd.DataFrame, merge: MergeRules | None = None) -> pd.DataFrame:
+    """The ACLED events of typed events (every event of each acled_event_id they hold)."""
+    return _typed(build_acled_events(events, merge), "acled_events")
 
 
 def documents_frame(docs: list[CodedDocument | Rejection]) -> pd.DataFrame:

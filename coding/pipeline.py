@@ -23,6 +23,7 @@ from .coders.places import (Gazetteer, PlaceRules, country_of_document, document
 from .coders.topics import TopicRules, load_topic_rules
 from .coders.roles import UNIDENTIFIED, assign_roles, target_from_place
 from .grammar import Grammar, load_grammar
+from .merge import MergeRules, load_merge_rules
 from .records import CodedDocument, Document, Mention
 from .rulebook import fingerprint
 from .text import is_lowercase_document, sentences
@@ -42,6 +43,7 @@ class Coders:
     intent: IntentRules
     topics: TopicRules
     discards: Discards
+    merge: MergeRules
     version: str
     rules_sha256: str
 
@@ -63,6 +65,7 @@ def load_coders() -> Coders:
         intent=load_intent_rules(),
         topics=load_topic_rules(),
         discards=load_discards(),
+        merge=load_merge_rules(),
         version=__version__,
         rules_sha256=fingerprint(),
     )
@@ -168,6 +171,10 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
                  for p in find_named_places(s, coders.places, coders.gazetteer, doc_countries, sa.not_place_tokens,
                                             divisions)]
     doc_place = document_place(places_by_sentence, named)
+    designated = next((p for found in places_by_sentence for _, p in found if p.rule_id in coders.places.designating),
+                      None)  # "(coded to Prague)": where the document's events are coded
+    if designated is not None:
+        doc_place = designated
 
     country_place = country_of_document(doc_country, coders.gazetteer)
 
@@ -214,7 +221,7 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
                 # rejection; "X said Y must release Z": X demands of Y. Each is asserted now.
                 action = replace(action, code=recoded[0])
                 mode = ("asserted", f"{mode_rule};{recoded[1]}")
-            place = place_for(places, action.start, norms, coders.places)
+            place = designated or place_for(places, action.start, norms, coders.places)
             for source, target in pairs:
                 act = by_victim(action, target, coders.grammar, norms)
                 where = place or doc_place  # "Russian forces shelled Kharkiv": the document's named place
@@ -241,7 +248,7 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
             if mode_name != "asserted" or recode:
                 continue
             source = _fallback_source(sa, action)
-            place = place_for(places, action.start, s.norms, coders.places)
+            place = designated or place_for(places, action.start, s.norms, coders.places)
             target = (target_from_place(place) if place is not None
                       and action.code[:2] in coders.grammar.target_from_place_roots else None)
             m = make_mention(doc, s, action, source, target, (mode_name, mode_rule), date, place, deaths, coders.acled,

@@ -1,5 +1,6 @@
-"""Tables larger than memory: sorted runs of documents and mentions on disk, merged by doc_id, and the
-asserted mentions partitioned by event_id into buckets from which the events are built.
+"""Tables larger than memory: sorted runs of documents and mentions on disk, merged by doc_id, the
+asserted mentions partitioned by event_id into buckets from which the events are built, and the events
+partitioned by acled_event_id into buckets from which the ACLED events are built.
 
 ``build`` frames, validates and sorts each batch of coded documents (a few thousand) and hands the
 two frames to a ``Spool``. The spool writes them as a *run* (two uncompressed Parquet files, sorted by
@@ -14,10 +15,13 @@ the first two hex digits of the event id. At the end:
 - ``events`` builds the events of one bucket at a time (``assemble.build_events``, which groups by
   event_id: every mention of an event is in the same bucket); buckets in hex order give the events in
   event_id order. A bucket larger than ``BUCKET_ROWS`` is split again by the next hex digit.
+- ``add_events`` takes the events as they are written and ``acled_events`` builds the ACLED events the
+  same way, from buckets by acled_event_id (``merge.build_acled_events``: every event of an ACLED event
+  is in the same bucket, whichever documents its events came from).
 
 Memory: one batch while coding; while merging, a row group of ``READ_ROWS`` rows of each of at most
 ``FAN_IN`` runs and ``MERGE_DOCS`` documents (with their mentions) on their way out; one group of at
-most ``BUCKET_ROWS`` asserted mentions while building events.
+most ``BUCKET_ROWS`` asserted mentions (or events) while building events (or ACLED events).
 """
 
 from __future__ import annotations
@@ -34,13 +38,14 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .assemble import EVENT_INPUTS
-from .frame import arrow_schema, events_frame
+from .frame import acled_events_frame, arrow_schema, events_frame
+from .merge import ACLED_INPUTS, MergeRules
 
 FAN_IN = 64  # runs merged at once
 READ_ROWS = 512  # rows per row group of a run: what a merge holds of each run
 MERGE_DOCS = 1024  # documents buffered over all runs by a merge, so at most written by one of its steps
 BUCKET_ROWS = 50_000  # asserted mentions per events frame (a bucket above it is split by the next hex digit)
-_FLUSH_ROWS = 25_000  # asserted mentions buffered before they are appended to their bucket files
+_FLUSH_ROWS = 25_000  # rows buffered before they are appended to their bucket files
 _HEX = "0123456789abcdef"
 
 Emit = Callable[[pa.Table, pa.Table], None]  # (documents, mentions) in final order
@@ -61,12 +66,8 @@ def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) - np.repeat(offsets, counts) + np.repeat(starts, counts)
 
 
-def _events_of_table(table: pa.Table) -> pd.DataFrame:
-    return events_frame(table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get))
-
-
-def _events_of(paths: list[Path]) -> pd.DataFrame:
-    return _events_of_table(pa.concat_tables([pq.read_table(p) for p in paths]))
+def _pandas(table: pa.Table) -> pd.DataFrame:
+    return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
 
 
 class _Run:
@@ -128,20 +129,118 @@ def _merge(runs: list[tuple[Path, Path]], emit: Emit, mentions_schema: pa.Schema
         live = [r for r in live if r.fill()]
 
 
-class Spool:
-    """Sorted runs of documents and mentions, and event buckets, in ``folder`` (removed by ``remove``)."""
+class Buckets:
+    """Rows partitioned on disk by the first two hex digits of an id column (ids are a letter and hex
+    digits: ``e3f0...``), in ``folder/<name>-<xx>.parquet``; ``frames`` builds one frame per group of
+    consecutive buckets with ``build``, which must group by the id (all rows of an id are in one bucket)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, name: str, schema: pa.Schema, id_column: str,
+                 build: Callable[[pa.Table], pd.DataFrame]) -> None:
+        self.folder, self.name, self.schema, self.id_column, self.build = folder, name, schema, id_column, build
+        self._buffered: list[pa.Table] = []
+        self._buffered_rows = 0
+        self._writers: dict[str, pq.ParquetWriter] = {}
+        self._letter: str | None = None
+
+    def add(self, rows: pa.Table) -> None:
+        if not rows.num_rows:
+            return
+        if self._letter is None:
+            self._letter = rows.column(self.id_column)[0].as_py()[0]
+        self._buffered.append(rows)
+        self._buffered_rows += rows.num_rows
+        if self._buffered_rows >= _FLUSH_ROWS:
+            self._flush()
+
+    def _path(self, key: str) -> Path:
+        return self.folder / f"{self.name}-{key}.parquet"
+
+    def _flush(self) -> None:
+        if not self._buffered:
+            return
+        rows = pa.concat_tables(self._buffered)
+        self._buffered, self._buffered_rows = [], 0
+        keys = pc.utf8_slice_codeunits(rows.column(self.id_column), 1, 3)
+        rows = rows.take(pc.sort_indices(keys))
+        keys = pc.utf8_slice_codeunits(rows.column(self.id_column), 1, 3).to_pylist()
+        start = 0
+        while start < len(keys):
+            key = keys[start]
+            end = bisect.bisect_right(keys, key, lo=start)
+            if key not in self._writers:
+                self._writers[key] = pq.ParquetWriter(self._path(key), self.schema, compression="none")
+            self._writers[key].write_table(rows.slice(start, end - start))
+            start = end
+
+    def _of(self, paths: list[Path]) -> pd.DataFrame:
+        return self.build(pa.concat_tables([pq.read_table(p) for p in paths]))
+
+    def frames(self) -> Iterator[pd.DataFrame]:
+        """The frames in id order: consecutive buckets are taken together up to ``BUCKET_ROWS`` rows (each
+        frame costs a validation). When they all fit in one group and no bucket file was written yet,
+        they are taken from memory."""
+        if not self._writers and self._buffered_rows <= BUCKET_ROWS:
+            if self._buffered:
+                yield self.build(pa.concat_tables(self._buffered))
+            self._buffered, self._buffered_rows = [], 0
+            return
+        self._flush()
+        for w in self._writers.values():
+            w.close()
+        group: list[Path] = []
+        rows = 0
+        for key in sorted(self._writers):
+            path = self._path(key)
+            n = pq.ParquetFile(path).metadata.num_rows
+            if group and rows + n > BUCKET_ROWS:
+                yield self._of(group)
+                group, rows = [], 0
+            if n > BUCKET_ROWS:
+                yield from self._split(path, self._letter + key)
+                continue
+            group.append(path)
+            rows += n
+        if group:
+            yield self._of(group)
+
+    def _split(self, path: Path, prefix: str) -> Iterator[pd.DataFrame]:
+        """A bucket too large for memory: one pass over it per next hex digit of the id."""
+        for digit in _HEX:
+            sub = path.with_name(f"{path.stem}{digit}.parquet")
+            with pq.ParquetWriter(sub, self.schema, compression="none") as writer:
+                for batch in pq.ParquetFile(path).iter_batches(batch_size=65_536):
+                    part = batch.filter(pc.starts_with(batch.column(self.id_column), prefix + digit))
+                    if part.num_rows:
+                        writer.write_batch(part)
+            n = pq.ParquetFile(sub).metadata.num_rows
+            if n > BUCKET_ROWS and len(prefix) < 8:
+                yield from self._split(sub, prefix + digit)
+            elif n:
+                yield self._of([sub])
+            sub.unlink()
+
+    def close(self) -> None:
+        for w in self._writers.values():
+            w.close()
+
+
+class Spool:
+    """Sorted runs of documents and mentions, and event and ACLED event buckets, in ``folder`` (removed by
+    ``remove``)."""
+
+    def __init__(self, folder: Path, merge: MergeRules | None = None) -> None:
         self.folder = folder
         folder.mkdir(parents=True)
         self.schemas = {"documents": arrow_schema("documents"), "mentions": arrow_schema("mentions")}
-        mentions = self.schemas["mentions"]
+        mentions, events = self.schemas["mentions"], arrow_schema("events")
         self.bucket_schema = pa.schema([mentions.field(c) for c in EVENT_INPUTS])
+        self.acled_schema = pa.schema([events.field(c) for c in ACLED_INPUTS])
         self.pandas_metadata: dict[str, dict] = {}  # of each table's first batch, for the final tables
         self.runs: list[tuple[Path, Path]] = []
-        self._buffered: list[pa.Table] = []
-        self._buffered_rows = 0
-        self._buckets: dict[str, pq.ParquetWriter] = {}
+        self._events = Buckets(folder, "bucket", self.bucket_schema, "event_id",
+                               lambda t: events_frame(_pandas(t), merge))
+        self._acled = Buckets(folder, "acled", self.acled_schema, "acled_event_id",
+                              lambda t: acled_events_frame(_pandas(t), merge))
         self._made = 0
 
     def _write_run(self, docs: pa.Table, mentions: pa.Table) -> tuple[Path, Path]:
@@ -159,30 +258,7 @@ class Spool:
                 self.pandas_metadata[name] = pa.Schema.from_pandas(frame, preserve_index=False).metadata
         m = _table(mentions, self.schemas["mentions"])
         self.runs.append(self._write_run(_table(documents, self.schemas["documents"]), m))
-        asserted = m.select(EVENT_INPUTS).filter(pc.is_valid(m.column("event_id")))
-        if asserted.num_rows:
-            self._buffered.append(asserted)
-            self._buffered_rows += asserted.num_rows
-            if self._buffered_rows >= _FLUSH_ROWS:
-                self._flush()
-
-    def _flush(self) -> None:
-        if not self._buffered:
-            return
-        rows = pa.concat_tables(self._buffered)
-        self._buffered, self._buffered_rows = [], 0
-        keys = pc.utf8_slice_codeunits(rows.column("event_id"), 1, 3)
-        rows = rows.take(pc.sort_indices(keys))
-        keys = pc.utf8_slice_codeunits(rows.column("event_id"), 1, 3).to_pylist()
-        start = 0
-        while start < len(keys):
-            key = keys[start]
-            end = bisect.bisect_right(keys, key, lo=start)
-            if key not in self._buckets:
-                self._buckets[key] = pq.ParquetWriter(self.folder / f"bucket-{key}.parquet", self.bucket_schema,
-                                                      compression="none")
-            self._buckets[key].write_table(rows.slice(start, end - start))
-            start = end
+        self._events.add(m.select(EVENT_INPUTS).filter(pc.is_valid(m.column("event_id"))))
 
     def merge(self, emit: Emit) -> None:
         """Every document and mention of every run, in doc_id order, in pieces to ``emit``."""
@@ -214,50 +290,20 @@ class Spool:
                 pq.ParquetWriter(paths[1], self.schemas["mentions"], compression="none"), paths)
 
     def events(self) -> Iterator[pd.DataFrame]:
-        """The events frames (typed, not yet validated), in event_id order: consecutive buckets are taken
-        together up to ``BUCKET_ROWS`` asserted mentions (each frame costs a validation). When they
-        all fit in one group and no bucket file was written yet, they are taken from memory."""
-        if not self._buckets and self._buffered_rows <= BUCKET_ROWS:
-            if self._buffered:
-                yield _events_of_table(pa.concat_tables(self._buffered))
-            self._buffered, self._buffered_rows = [], 0
-            return
-        self._flush()
-        for w in self._buckets.values():
-            w.close()
-        group: list[Path] = []
-        rows = 0
-        for key in sorted(self._buckets):
-            path = self.folder / f"bucket-{key}.parquet"
-            n = pq.ParquetFile(path).metadata.num_rows
-            if group and rows + n > BUCKET_ROWS:
-                yield _events_of(group)
-                group, rows = [], 0
-            if n > BUCKET_ROWS:
-                yield from self._split_events(path, "e" + key)
-                continue
-            group.append(path)
-            rows += n
-        if group:
-            yield _events_of(group)
+        """The events frames (typed, not yet validated), in event_id order."""
+        return self._events.frames()
 
-    def _split_events(self, path: Path, prefix: str) -> Iterator[pd.DataFrame]:
-        """A bucket too large for memory: one pass over it per next hex digit of the event id."""
-        for digit in _HEX:
-            sub = path.with_name(f"{path.stem}{digit}.parquet")
-            with pq.ParquetWriter(sub, self.bucket_schema, compression="none") as writer:
-                for batch in pq.ParquetFile(path).iter_batches(batch_size=65_536):
-                    part = batch.filter(pc.starts_with(batch.column("event_id"), prefix + digit))
-                    if part.num_rows:
-                        writer.write_batch(part)
-            n = pq.ParquetFile(sub).metadata.num_rows
-            if n > BUCKET_ROWS and len(prefix) < 8:
-                yield from self._split_events(sub, prefix + digit)
-            elif n:
-                yield _events_of([sub])
-            sub.unlink()
+    def add_events(self, events: pd.DataFrame) -> None:
+        """Validated events, as they are written: those with an ACLED type go to the ACLED buckets."""
+        rows = _table(events[ACLED_INPUTS], self.acled_schema)
+        self._acled.add(rows.filter(pc.is_valid(rows.column("acled_event_id"))))
+
+    def acled_events(self) -> Iterator[pd.DataFrame]:
+        """The ACLED events frames (typed, not yet validated), in acled_event_id order; after every
+        ``add_events``."""
+        return self._acled.frames()
 
     def remove(self) -> None:
-        for w in self._buckets.values():
-            w.close()
+        self._events.close()
+        self._acled.close()
         shutil.rmtree(self.folder, ignore_errors=True)

@@ -1,8 +1,8 @@
-"""Pandera schemas of the coded dataset (mentions, events, documents) and the standards' codebooks.
+"""Pandera schemas of the coded dataset (mentions, events, acled_events, documents) and the standards' codebooks.
 
 This package imports nothing from ``coding``; ``coding`` imports it.
 """
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 
 __all__ = ["SCHEMA_VERSION"]

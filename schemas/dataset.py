@@ -81,6 +81,7 @@ def validate_frames(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataF
 def _foreign_keys(frames: dict[str, pd.DataFrame]) -> list[Failure]:
     out: list[Failure] = []
     mentions, events, documents = (frames.get(n) for n in ("mentions", "events", "documents"))
+    acled = frames.get("acled_events")
     if mentions is not None and documents is not None:
         bad = ~mentions["doc_id"].isin(documents["doc_id"])
         out += [Failure("mentions", "doc_id_in_documents", "doc_id", i, v) for i, v in mentions.loc[bad, "doc_id"].items()]
@@ -98,6 +99,15 @@ def _foreign_keys(frames: dict[str, pd.DataFrame]) -> list[Failure]:
         expect = counts.reindex(got.index, fill_value=0)
         for event_id in got.index[got.astype("int64") != expect.astype("int64")]:
             out.append(Failure("events", "num_mentions_matches_mentions", "num_mentions", event_id, int(got[event_id])))
+    if events is not None and acled is not None:
+        linked = events["acled_event_id"].dropna()
+        bad = ~linked.isin(acled["acled_event_id"])
+        out += [Failure("events", "acled_event_id_in_acled_events", "acled_event_id", i, v) for i, v in linked[bad].items()]
+        counts = linked.value_counts()
+        got = acled.set_index("acled_event_id")["num_events"]
+        expect = counts.reindex(got.index, fill_value=0)
+        for acled_id in got.index[got.astype("int64") != expect.astype("int64")]:
+            out.append(Failure("acled_events", "num_events_matches_events", "num_events", acled_id, int(got[acled_id])))
     return out
 
 

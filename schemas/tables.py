@@ -260,6 +260,10 @@ class EventSchema(_CodedEventColumns):
     num_sources: Series[pd.Int64Dtype] = pa.Field(ge=0, description="Number of distinct publishers mentioning it.")
     first_doc_id: Series[pd.StringDtype] = pa.Field(description="doc_id of the first mention (by publication date, then doc_id).")
     source_url: Optional[Series[pd.StringDtype]] = pa.Field(nullable=True, description="URL of the first document that has one.")
+    acled_event_id: Optional[Series[pd.StringDtype]] = pa.Field(
+        nullable=True, description="Id of the ACLED event (acled_events.acled_event_id) this event is merged into: events "
+        "with the same actors, place and day are one ACLED event; null for events without an ACLED type.",
+    )
 
     class Config:
         name = "events"
@@ -270,6 +274,104 @@ class EventSchema(_CodedEventColumns):
     @pa.dataframe_check(name="articles_le_mentions")
     def _counts(cls, df: pd.DataFrame) -> Series[bool]:
         return (df["num_articles"] <= df["num_mentions"]) & (df["num_sources"] <= df["num_articles"])
+
+
+class AcledEventCore(pa.DataFrameModel):
+    """One row per ACLED event: the events with the same actors, place and day merged (ACLED's rule,
+    ``rules/merge.yaml``), with the type of the highest-precedence one and the fatalities counted once."""
+
+    acled_event_id: Series[pd.StringDtype] = pa.Field(
+        unique=True, str_matches=r"^a[0-9a-f]{20}$",
+        description="Stable id of the ACLED event: a hash of its merge key (event date, the pair of ACLED actor names, "
+        "place: country and coordinates, or the place name without them). An undated event is never merged.",
+    )
+    event_date: Optional[Series[pa.Date]] = pa.Field(nullable=True, description="Date of the event (ACLED event_date).")
+    date_precision: Optional[Series[pd.Int64Dtype]] = pa.Field(
+        nullable=True, isin=[1, 2, 3], description="ACLED time_precision: the most precise of the merged events."
+    )
+    actor_code: Series[pd.StringDtype] = pa.Field(
+        str_matches=ACTOR_CODE_RE, description="CAMEO code of actor 1 (the source of the highest-precedence merged event)."
+    )
+    actor_type: Optional[Series[pd.StringDtype]] = pa.Field(nullable=True, description="ACLED actor type of actor 1 (inter1).")
+    actor_acled: Optional[Series[pd.StringDtype]] = pa.Field(nullable=True, description="ACLED-style name of actor 1.")
+    target_code: Optional[Series[pd.StringDtype]] = pa.Field(
+        nullable=True, str_matches=ACTOR_CODE_RE, description="CAMEO code of actor 2 (the target of the highest-precedence merged event)."
+    )
+    target_type: Optional[Series[pd.StringDtype]] = pa.Field(nullable=True, description="ACLED actor type of actor 2 (inter2).")
+    target_acled: Optional[Series[pd.StringDtype]] = pa.Field(nullable=True, description="ACLED-style name of actor 2.")
+    acled_event_type: Series[pd.StringDtype] = pa.Field(
+        description="ACLED event type of the highest-precedence merged event (ranks of schemas/reference/acled_event_types.csv: "
+        "Battles, Protests, Riots, Explosions/Remote violence, Violence against civilians, Strategic developments)."
+    )
+    acled_sub_event_type: Series[pd.StringDtype] = pa.Field(
+        description="ACLED sub-event type of that event (the higher-ranked sub-event type within the type)."
+    )
+    disorder_type: Series[pd.StringDtype] = pa.Field(description="ACLED disorder type of the sub-event type.")
+    location_text: Optional[Series[pd.StringDtype]] = pa.Field(nullable=True, description="Place name as written in the text.")
+    location_country: Optional[Series[pd.StringDtype]] = pa.Field(nullable=True, description="ISO 3166 alpha-3 country of the place.")
+    admin1: Optional[Series[pd.StringDtype]] = pa.Field(nullable=True, description="First-level administrative division of the place, when known.")
+    latitude: Optional[Series[float]] = pa.Field(nullable=True, ge=-90, le=90, description="Latitude (WGS84) of the place.")
+    longitude: Optional[Series[float]] = pa.Field(nullable=True, ge=-180, le=180, description="Longitude (WGS84) of the place.")
+    geo_precision: Optional[Series[pd.Int64Dtype]] = pa.Field(
+        nullable=True, isin=[1, 2, 3], description="ACLED geo_precision: the most precise of the merged events."
+    )
+    fatalities: Optional[Series[pd.Int64Dtype]] = pa.Field(
+        nullable=True, ge=0, description="Reported deaths, counted once: the largest toll of the merged events, never their sum; null when none reported."
+    )
+    num_events: Series[pd.Int64Dtype] = pa.Field(ge=1, description="Number of events (events.event_id) merged into this row.")
+    num_mentions: Series[pd.Int64Dtype] = pa.Field(ge=1, description="Number of mentions of the merged events.")
+    event_ids: Series[pd.StringDtype] = pa.Field(description="Ids of the merged events (events.event_id), ';'-separated, sorted.")
+    first_doc_id: Series[pd.StringDtype] = pa.Field(description="doc_id of the first mention of the highest-precedence merged event.")
+    source_url: Optional[Series[pd.StringDtype]] = pa.Field(nullable=True, description="URL of that event's first document that has one.")
+    rule_ids: Series[pd.StringDtype] = pa.Field(
+        description="Ids of the rules that produced the merged events, ';'-separated, and the merge rule's id "
+        "(merge.acled.same_actors_place_day) when two or more events were merged."
+    )
+    coder_version: Series[pd.StringDtype] = pa.Field(description="Version of the coder that produced the row.")
+
+    class Config:
+        name = "acled_events"
+        strict = True
+        coerce = True
+        metadata = {"schema_version": SCHEMA_VERSION}
+
+    @pa.check("location_country", name="iso3_country")
+    def _iso3_known(cls, s: Series[str]) -> Series[bool]:
+        return _iso3(s)
+
+    @pa.check("actor_type", "target_type", name="acled_actor_type")
+    def _actor_type_known(cls, s: Series[str]) -> Series[bool]:
+        return _actor_type(s)
+
+    @pa.check("event_date", name="plausible_date")
+    def _event_date_plausible(cls, s: Series) -> Series[bool]:
+        return _plausible_date(s)
+
+
+class AcledEventSchema(AcledEventCore):
+    """ACLED events with the cross-column checks."""
+
+    class Config:
+        name = "acled_events"
+        strict = True
+        coerce = True
+        metadata = {"schema_version": SCHEMA_VERSION}
+
+    @pa.dataframe_check(name="acled_type_pair_valid")
+    def _acled_pair(cls, df: pd.DataFrame) -> Series[bool]:
+        return _acled_pair_valid(df)
+
+    @pa.dataframe_check(name="latitude_longitude_together")
+    def _coords(cls, df: pd.DataFrame) -> Series[bool]:
+        return _coordinates_together(df)
+
+    @pa.dataframe_check(name="date_precision_with_date")
+    def _precision(cls, df: pd.DataFrame) -> Series[bool]:
+        return _date_precision_with_date(df)
+
+    @pa.dataframe_check(name="mentions_ge_events")
+    def _counts(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["num_mentions"] >= df["num_events"]
 
 
 class DocumentSchema(pa.DataFrameModel):
@@ -323,6 +425,7 @@ class DocumentSchema(pa.DataFrameModel):
 TABLES: dict[str, type[pa.DataFrameModel]] = {
     "mentions": MentionSchema,
     "events": EventSchema,
+    "acled_events": AcledEventSchema,
     "documents": DocumentSchema,
 }
 

@@ -29,6 +29,7 @@ def actors_of(coders, text: str, on=PUB):
         ("Iran's Supreme Leader Ayatollah Ali Khamenei spoke.", [("Iran’s Supreme Leader Ayatollah Ali Khamenei", "IRNGOV")]),
         ("Israeli troops advanced.", [("Israeli troops", "ISRMIL")]),
         ("The police arrived.", [("The police", "COP")]),
+        ("An Iraqi army member was wounded.", [("An Iraqi army member", "IRQMIL")]),  # a member of the army
     ],
 )
 def test_compound_actors(coders, text, expected):
@@ -95,3 +96,23 @@ def test_undated_person_takes_last_role(coders):
                      RoleSpan("IGO", "IGOARL", dt.date(1979, 6, 28), dt.date(1990, 9, 3))))
     assert person_code(e, None) == ("IGOARL", "TUN", "IGO")
     assert person_code(e, dt.date(1995, 1, 1)) == ("TUN", "TUN", None)
+
+
+def test_an_actor_code_the_schema_rejects_is_a_rule_error(tmp_path, monkeypatch):
+    """An organisation code that is not three-letter segments ("FRAOPPRN") would make every build naming
+    it fail validation: loading stops it with R007, naming the file and line."""
+    import shutil
+
+    import coding.coders.actor_lexicon as lexicon
+    from coding.rulebook import RuleError, rules_dir
+
+    shutil.copytree(rules_dir() / "actors", tmp_path / "actors")
+    shutil.copy(rules_dir() / "coreference.yaml", tmp_path / "coreference.yaml")
+    orgs = tmp_path / "actors" / "organisations.jsonl"
+    n = len(orgs.read_text(encoding="utf-8").splitlines())
+    with orgs.open("a", encoding="utf-8") as fh:
+        fh.write('{"id": "org.test_party", "names": ["Test Party"], "code": "FRAOPPTP", "kind": "party"}\n')
+    monkeypatch.setattr(lexicon, "rules_dir", lambda: tmp_path)
+    with pytest.raises(RuleError) as err:
+        lexicon.load_lexicon()
+    assert err.value.code == "R007" and err.value.line == n + 1

@@ -20,7 +20,7 @@ def built(tmp_path_factory):
 
 
 def test_build_writes_every_table(built):
-    for name in ("mentions", "events", "documents"):
+    for name in ("mentions", "events", "acled_events", "documents"):
         assert (built / f"{name}.parquet").exists() and (built / f"{name}.csv").exists()
     manifest = json.loads((built / "manifest.json").read_text())
     assert manifest["rows"]["documents"] == 1 and manifest["schema_version"]
@@ -36,14 +36,14 @@ def test_validate_accepts_built_dataset(built):
 
 
 def test_validate_accepts_csv_tables(built, tmp_path):
-    for name in ("mentions", "events", "documents"):
+    for name in ("mentions", "events", "acled_events", "documents"):
         shutil.copy(built / f"{name}.csv", tmp_path / f"{name}.csv")
     result = CliRunner().invoke(main, ["validate", str(tmp_path)])
     assert result.exit_code == 0, result.output
 
 
 def test_validate_names_failing_rows(built, tmp_path):
-    for name in ("mentions", "events", "documents"):
+    for name in ("mentions", "events", "acled_events", "documents"):
         shutil.copy(built / f"{name}.parquet", tmp_path / f"{name}.parquet")
     m = pd.read_parquet(tmp_path / "mentions.parquet")
     m.loc[1, "cameo_code"] = "999"
@@ -56,7 +56,7 @@ def test_validate_names_failing_rows(built, tmp_path):
 def test_build_twice_gives_identical_output(built, tmp_path):
     out = tmp_path / "again"
     assert CliRunner().invoke(main, ["build", "--input", str(ROOT / "seeds"), "--out", str(out)]).exit_code == 0
-    for name in ("mentions", "events", "documents"):
+    for name in ("mentions", "events", "acled_events", "documents"):
         assert (built / f"{name}.csv").read_bytes() == (out / f"{name}.csv").read_bytes()
         pd.testing.assert_frame_equal(pd.read_parquet(built / f"{name}.parquet"), pd.read_parquet(out / f"{name}.parquet"))
 

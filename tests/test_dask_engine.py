@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from coding.cli import main
 from conftest import ROOT, synthetic_corpus
 
-TABLES = ("mentions", "events", "documents")
+TABLES = ("mentions", "events", "acled_events", "documents")
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from click.testing import CliRunner
 
 from coding.cli import main
 
-TABLES = ("mentions", "events", "documents")
+TABLES = ("mentions", "events", "acled_events", "documents")
 
 
 def _build(*args, env):

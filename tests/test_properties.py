@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coding.frame import documents_frame, events_frame, mentions_frame
+from coding.frame import acled_events_frame, documents_frame, events_frame, mentions_frame
 from coding.pipeline import code_document
 from coding.records import Document
 from schemas.dataset import validate_frames
@@ -31,7 +31,8 @@ def test_coding_never_raises_and_always_validates(coders, texts, date):
     assert docs == again
     mentions = [m for d in docs for m in d.mentions]
     m = mentions_frame(mentions)
-    frames = {"mentions": m, "events": events_frame(m), "documents": documents_frame(docs)}
+    e = events_frame(m)
+    frames = {"mentions": m, "events": e, "acled_events": acled_events_frame(e), "documents": documents_frame(docs)}
     _, report = validate_frames(frames)
     assert report.ok, report.failures[:5]
 
@@ -45,7 +46,8 @@ def test_document_order_does_not_change_the_dataset(coders, texts, data):
     def frames(ds):
         coded = [code_document(d, coders) for d in ds]
         m = mentions_frame([x for c in coded for x in c.mentions])
-        return m, events_frame(m), documents_frame(coded)
+        e = events_frame(m)
+        return m, e, acled_events_frame(e), documents_frame(coded)
 
     for a, b in zip(frames(docs), frames(order)):
         assert a.equals(b)
@@ -69,7 +71,8 @@ ADVERSARIAL = st.tuples(
 
 def _frames(coded):
     m = mentions_frame([x for c in coded for x in c.mentions])
-    return {"mentions": m, "events": events_frame(m), "documents": documents_frame(coded)}
+    e = events_frame(m)
+    return {"mentions": m, "events": e, "acled_events": acled_events_frame(e), "documents": documents_frame(coded)}
 
 
 def _csv_tables_validate(folder):

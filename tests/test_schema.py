@@ -10,7 +10,7 @@ from schemas.dataset import validate_frames
 
 @pytest.fixture(scope="module")
 def dataset(coders):
-    from coding.frame import documents_frame, events_frame, mentions_frame
+    from coding.frame import acled_events_frame, documents_frame, events_frame, mentions_frame
     from coding.pipeline import code_document
     from coding.records import Document
 
@@ -18,7 +18,8 @@ def dataset(coders):
     coded = code_document(Document("d1", text, "x.txt", publication_date=dt.date(2025, 6, 19)), coders)
     assert coded.mentions
     m = mentions_frame(list(coded.mentions))
-    return {"mentions": m, "events": events_frame(m), "documents": documents_frame([coded])}
+    e = events_frame(m)
+    return {"mentions": m, "events": e, "acled_events": acled_events_frame(e), "documents": documents_frame([coded])}
 
 
 def failing(frames):
@@ -103,3 +104,24 @@ def test_implausible_date(dataset):
     m.loc[0, "event_date"] = dt.date(1066, 10, 14)
     checks, _ = failing({**dataset, "mentions": m})
     assert ("mentions", "plausible_date") in checks
+
+
+def test_acled_events_need_a_valid_type_and_a_unique_id(dataset):
+    a = dataset["acled_events"]
+    assert len(a) >= 1
+    bad = a.copy()
+    bad.loc[0, "acled_sub_event_type"] = "Peaceful protest"
+    checks, _ = failing({**dataset, "acled_events": bad})
+    assert ("acled_events", "acled_type_pair_valid") in checks
+    twice = pd.concat([a, a.iloc[[0]]], ignore_index=True)
+    checks, report = failing({**dataset, "acled_events": twice})
+    assert ("acled_events", "field_uniqueness") in checks
+    assert len(twice) - 1 in {f.index for f in report.failures if f.table == "acled_events"}
+
+
+def test_every_acled_event_accounts_for_its_events(dataset):
+    e = dataset["events"].copy()
+    e.loc[e["acled_event_id"].notna().idxmax(), "acled_event_id"] = "a" + "0" * 20
+    checks, _ = failing({**dataset, "events": e})
+    assert ("events", "acled_event_id_in_acled_events") in checks
+    assert ("acled_events", "num_events_matches_events") in checks

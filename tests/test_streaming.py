@@ -8,7 +8,7 @@ import pytest
 
 from conftest import ROOT
 
-TABLES = ("mentions", "events", "documents")
+TABLES = ("mentions", "events", "acled_events", "documents")
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,7 @@ def test_an_empty_corpus_writes_empty_tables(coders, tmp_path):
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "empty.jsonl").write_text("\n", encoding="utf-8")
     result = _build([tmp_path / "in"], tmp_path / "out", coders)
-    assert result.counts == {"mentions": 0, "events": 0, "documents": 0}
+    assert result.counts == {"mentions": 0, "events": 0, "acled_events": 0, "documents": 0}
     for name in TABLES:
         assert len(pd.read_parquet(tmp_path / "out" / f"{name}.parquet")) == 0
         assert (tmp_path / "out" / f"{name}.csv").read_text(encoding="utf-8").count("\n") == 1  # the header
@@ -79,9 +79,10 @@ def test_strict_build_with_a_rejection_writes_nothing(corpus, coders, tmp_path):
 
 
 def test_large_buckets_are_split_by_the_next_hex_digit(coders, tmp_path, monkeypatch):
-    """Events built from buckets split down to single event ids equal events built from all mentions."""
+    """Events built from buckets split down to single event ids equal events built from all mentions, and
+    ACLED events built from split buckets of those events equal ACLED events built from all of them."""
     import coding.spool as spool
-    from coding.frame import documents_frame, events_frame, mentions_frame
+    from coding.frame import acled_events_frame, documents_frame, events_frame, mentions_frame
     from coding.pipeline import code_document
     from coding.records import Document
     from coding.synthetic import write_corpus
@@ -97,12 +98,18 @@ def test_large_buckets_are_split_by_the_next_hex_digit(coders, tmp_path, monkeyp
     assert report.ok, report.failures[:3]
     monkeypatch.setattr(spool, "BUCKET_ROWS", 2)
     splits = []
-    split = spool.Spool._split_events
-    monkeypatch.setattr(spool.Spool, "_split_events", lambda self, p, prefix: splits.append(prefix) or split(self, p, prefix))
+    split = spool.Buckets._split
+    monkeypatch.setattr(spool.Buckets, "_split", lambda self, p, prefix: splits.append(prefix) or split(self, p, prefix))
     box = spool.Spool(tmp_path / "spool")
     box.add(frames["documents"], frames["mentions"])
-    pieces = pd.concat(list(box.events()), ignore_index=True)
+    parts = list(box.events())
+    for part in parts:
+        box.add_events(part)
+    acled_pieces = pd.concat(list(box.acled_events()), ignore_index=True)
     box.remove()
+    pieces = pd.concat(parts, ignore_index=True)
     whole = events_frame(frames["mentions"])
     assert len(whole) > 30 and whole["num_mentions"].gt(2).any() and any(len(p) > 3 for p in splits)
     pd.testing.assert_frame_equal(whole, pieces)
+    assert any(p.startswith("a") for p in splits)  # the ACLED buckets were split too
+    pd.testing.assert_frame_equal(acled_events_frame(whole), acled_pieces)

@@ -86,6 +86,7 @@ class AcledRules:
     names: ActorNames
     bare_country_type: str | None = None
     target_role_types: dict[str, str] | None = None  # roles typed otherwise as victims (officials are civilians)
+    civilian_status: tuple[str, WordList, int, str] | None = None  # (rule id, words, tokens before the target, type)
     by_code: dict[str, tuple[AcledRule, ...]] = field(default_factory=dict)  # memo of `for_code`
 
     def for_code(self, code: str) -> tuple[AcledRule, ...]:
@@ -114,6 +115,15 @@ class AcledRules:
         if role and not named and self.target_role_types and role in self.target_role_types:
             return self.target_role_types[role]
         return self.actor_type(role, given, country, False)
+
+    def status_type(self, norms: list[str] | tuple[str, ...], start: int, end: int) -> tuple[str, str] | None:
+        """(type, rule id) of a target whose words or the few words before it give a civilian status
+        ("a former soldier", "an off-duty police officer"): ACLED codes them as civilians."""
+        if self.civilian_status is None or start < 0:
+            return None
+        rule_id, words, before, status = self.civilian_status
+        window = Words(list(norms[max(0, start - before):end]))
+        return (status, rule_id) if words.found_in(window) else None
 
     def actor_type(self, role: str | None, given: str | None, country: str | None = None,
                    material_conflict: bool = False) -> str | None:
@@ -169,8 +179,17 @@ def load_acled_rules() -> AcledRules:
     bare = data.get("bare_country_type")
     if bare is not None and bare not in known_types:
         raise RuleError("R007", "rules/acled.yaml", None, f"bare_country_type: unknown ACLED actor type {bare!r}")
+    status = data.get("civilian_status")
+    civilian_status = None
+    if status is not None:
+        for key in status:
+            if key not in ("id", "words", "before", "type"):
+                raise RuleError("R002", "rules/acled.yaml", None, f"civilian_status: unknown key '{key}'")
+        if status.get("type") not in known_types:
+            raise RuleError("R007", "rules/acled.yaml", None, f"civilian_status.type: unknown ACLED actor type {status.get('type')!r}")
+        civilian_status = (status["id"], WordList.of(status["words"]), int(status["before"]), status["type"])
     return AcledRules(tuple(rules), role_types, (abroad["id"], abroad["from"], abroad["to"]), _load_names(data, known_types),
-                      bare, target_role_types)
+                      bare, target_role_types, civilian_status)
 
 
 def _load_names(data: dict, known_types) -> ActorNames:

@@ -241,7 +241,7 @@ class ActionIndex:
                 ActionMatch(
                     rule_id=rule.id, code=rule.code, start=toks[0], end=toks[-1] + 1, tokens=tuple(toks),
                     source=rule.source, target=rule.target, reciprocal=rule.reciprocal,
-                    requires_target=rule.requires_target, passive=self._passive(rule, norms, toks[0]),
+                    requires_target=rule.requires_target, passive=self._passive(rule, norms, toks[0], names),
                     fallback=rule.fallback, nominal=norms[toks[-1]] in self.noun_only_forms,
                 )
             )
@@ -268,14 +268,15 @@ class ActionIndex:
             out.append(m)
         return out
 
-    def _passive(self, rule: ActionRule, norms: list[str], i: int) -> bool:
-        """A participle trigger after a form of *be* (adverbs between allowed): roles swap."""
+    def _passive(self, rule: ActionRule, norms: list[str], i: int, names: frozenset[int] = frozenset()) -> bool:
+        """A participle trigger after a form of *be* (adverbs between allowed): roles swap. A word inside
+        a name is no form of *be* ("IS members attacked": the Islamic State)."""
         if norms[i] in self.grammar.adjectival_participles:
             return False
         if norms[i] not in rule.slots[0].participles and norms[i] not in self.participle_forms:
             return False
         for j in range(i - 1, max(-1, i - 4), -1):
-            if norms[j] in self.grammar.be_forms:
+            if norms[j] in self.grammar.be_forms and j not in names:
                 return True
             if norms[j] in self.grammar.clause_boundaries or norms[j] in self.grammar.coordinators:
                 return False

@@ -4,6 +4,7 @@ one pyahocorasick automaton over token norms, and the piece matcher that scans a
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import ahocorasick
@@ -11,6 +12,7 @@ import ahocorasick
 from ..rulebook import Item, RuleError, check_keys, check_unique_ids, read_jsonl, read_yaml_items, rules_dir
 from ..text import normalise_phrase
 from schemas.codebook import acled_actor_types, iso3_codes
+from schemas.tables import ACTOR_CODE_RE
 
 # Piece kinds, in the order used to describe a compound actor.
 COUNTRY, ADJECTIVE, DEMONYM, METONYM, PERSON, ORG, AGENT, COREF = (
@@ -165,6 +167,10 @@ def load_lexicon() -> ActorLexicon:
         if code is not None and code not in iso3:
             raise item.error("R007", f"unknown ISO3 country {code!r}")
 
+    def check_code(item: Item, code) -> None:
+        if code is not None and not re.fullmatch(ACTOR_CODE_RE, code):
+            raise item.error("R007", f"actor code {code!r} is not three-letter CAMEO segments (the schema rejects it)")
+
     def check_acled(item: Item) -> None:
         value = item.data.get("acled_type")
         if value is not None and value not in acled:
@@ -192,6 +198,7 @@ def load_lexicon() -> ActorLexicon:
         check_country(it, it.data.get("country"))
         spans = []
         for r in it.data["roles"]:
+            check_code(it, r.get("code"))
             spans.append(RoleSpan(r.get("role"), r.get("code"), _date(it, r.get("start")), _date(it, r.get("end"))))
         entry = Entry(PERSON, it.data["id"], country=it.data.get("country"), roles=tuple(spans))
         for name in it.data["names"]:
@@ -203,6 +210,7 @@ def load_lexicon() -> ActorLexicon:
         check_keys(it, ["id", "names", "code", "kind"],
                    ["country", "role", "acled_type", "source", "note", "active_since", "acled_name"])
         check_country(it, it.data.get("country"))
+        check_code(it, it.data["code"])
         check_acled(it)
         entry = Entry(ORG, it.data["id"], country=it.data.get("country"), role=it.data.get("role"),
                       code=it.data["code"], acled_type=it.data.get("acled_type"),

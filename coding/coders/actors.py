@@ -154,6 +154,8 @@ def _resolve(compound: list[Piece], sentence: Sentence, on: dt.date | None, g: G
             role = agents[-1].entry.role
     elif agents:
         e = agents[-1].entry
+        if len(agents) > 1 and sentence.norms[agents[-1].end - 1] in g.member_words:
+            e = agents[-2].entry  # "an Iraqi army member": a member of the army, not a party member
         role, acled = e.role, e.acled_type
         code = (country or "") + e.role
     elif country_piece is not None:

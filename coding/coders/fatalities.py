@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..rulebook import check_keys, check_unique_ids, read_yaml, read_yaml_items, rules_dir
+from ..rulebook import as_bool, check_keys, check_unique_ids, read_yaml, read_yaml_items, rules_dir
 
 
 @dataclass(frozen=True)
@@ -14,6 +14,8 @@ class FatalityRule:
     id: str
     regex: re.Pattern
     count: int | None  # fixed count (vague or "no fatalities"), else the number in group n
+    combine_sum: bool = False  # a split toll: the groups n, n2, n3 added up ("2 men and 3 women")
+    fallback: bool = False  # counts only when no other rule found a toll in the sentence
 
 
 @dataclass(frozen=True)
@@ -34,15 +36,19 @@ def load_fatality_rules() -> FatalityRules:
     check_unique_ids(items)
     rules = []
     for it in items:
-        check_keys(it, ["id", "pattern"], ["count", "examples"])
-        src = it.data["pattern"].replace("{q}", data["qualifiers"]).replace("{victims}", data["victims"])
+        check_keys(it, ["id", "pattern"], ["count", "examples", "combine", "fallback", "note"])
+        if it.data.get("combine", "sum") != "sum":
+            raise it.error("R007", f"combine must be sum, not {it.data['combine']!r}")
+        src = (it.data["pattern"].replace("{q}", data["qualifiers"]).replace("{victims}", data["victims"])
+               .replace("{victim}", data["victim"]))
         src = src.replace("{n}", number)
         try:
             regex = re.compile(src, re.IGNORECASE)
         except re.error as err:
             raise it.error("R006", f"bad regular expression: {err}") from None
         count = it.data.get("count")
-        rules.append(FatalityRule(it.data["id"], regex, int(count) if count is not None else None))
+        rules.append(FatalityRule(it.data["id"], regex, int(count) if count is not None else None,
+                                  it.data.get("combine") == "sum", as_bool(it, "fallback")))
     prefilter = re.compile("|".join(re.escape(t) for t in data["triggers"]), re.IGNORECASE)
     return FatalityRules(tuple(rules), words, prefilter)
 
@@ -59,12 +65,28 @@ def find_fatalities(sentence_text: str, rules: FatalityRules) -> tuple[int, str]
     """(count, rule id) for the lowest death count reported in the sentence, or None."""
     if not rules.prefilter.search(sentence_text):
         return None
-    best: tuple[int, str] | None = None
+    found: list[tuple[int, str, int, int, bool]] = []  # (count, rule id, start, end, a split toll)
     for rule in rules.rules:
+        if rule.fallback:
+            continue
         for m in rule.regex.finditer(sentence_text):
-            n = rule.count if rule.count is not None else _number(m.group("n"), rules.number_words)
-            if n is not None and (best is None or n < best[0]):
-                best = (n, rule.id)
+            if rule.count is not None:
+                n = rule.count
+            else:
+                parts = [_number(m.group(g), rules.number_words) for g in ("n", "n2", "n3") if g in rule.regex.groupindex
+                         and m.group(g) is not None] if rule.combine_sum else [_number(m.group("n"), rules.number_words)]
+                n = None if not parts or None in parts else sum(parts)
+            if n is not None:
+                found.append((n, rule.id, m.start(), m.end(), rule.combine_sum))
+    splits = [(s, e) for _, _, s, e, combined in found if combined]
+    best: tuple[int, str] | None = None
+    for n, rule_id, start, end, combined in found:
+        if not combined and any(s <= start and end <= e for s, e in splits):
+            continue  # a part of a split toll
+        if best is None or n < best[0]:
+            best = (n, rule_id)
+    if best is None:  # the fallback rules only where no other rule found a toll
+        best = min(((r.count, r.id) for r in rules.rules if r.fallback and r.regex.search(sentence_text)), default=None)
     return best
 
 

@@ -65,7 +65,7 @@ class Gazetteer:
             for name in names:
                 self.places.setdefault(fold(normalise_phrase(name)), []).append(cand)
         self._add_countries()
-        self._add_admin1(states, tuple(spec.get("admin1_suffixes") or ()))
+        self._add_admin1(states, tuple(spec.get("admin1_suffixes") or ()), _admin1_aliases(states))
         self._add_named_regions()
         self._add_regions()
         for cands in self.places.values():
@@ -88,10 +88,11 @@ class Gazetteer:
                 self.places.setdefault(fold(normalise_phrase(name)), []).insert(0, cand)
                 self.countries.setdefault(d["iso3"], cand)
 
-    def _add_admin1(self, states: list[tuple[str, str, float, float]], suffixes: tuple[str, ...]) -> None:
-        """Admin1 divisions by name, and by name without a generic suffix ("Mon State" -> "Mon"); not a
-        one-word English word ("Centre", "Coast"); a country's name only as a division ("Athens
-        (Georgia)"), never as a place."""
+    def _add_admin1(self, states: list[tuple[str, str, float, float]], suffixes: tuple[str, ...],
+                    aliases: dict[tuple[str, str], list[str]]) -> None:
+        """Admin1 divisions by name, by name without a generic suffix ("Mon State" -> "Mon") and by the
+        other names of places.yaml `admin1_aliases` ("Al Hasakeh"); not a one-word English word
+        ("Centre", "Coast"); a country's name only as a division ("Athens (Georgia)"), never as a place."""
         self.admin1_names: dict[tuple[str, ...], frozenset[tuple[str, str]]] = {}
         owners: dict[tuple[str, ...], set[tuple[str, str]]] = {}
         for iso3, name, lat, lon in states:
@@ -99,6 +100,7 @@ class Gazetteer:
             for suffix in suffixes:
                 if name.endswith(" " + suffix):
                     keys.add(fold(normalise_phrase(name[: -len(suffix) - 1])))
+            keys.update(fold(normalise_phrase(alias)) for alias in aliases.get((iso3, name), ()))
             for key in keys:
                 if not key or (len(key) == 1 and english_word(key[0])):
                     continue
@@ -152,7 +154,9 @@ class Gazetteer:
         countries, divisions = [], []
         i = 0
         while i < len(toks):
-            if toks[i].text[:1].isupper() and i not in skip:
+            written = toks[i].text
+            acronym = len(written) <= 4 and written.isupper() and written.isalpha()  # "SUD Education" is no Sud
+            if written[:1].isupper() and i not in skip and not acronym:
                 for n in range(min(self.max_region_tokens, len(toks) - i), 0, -1):
                     key = tuple(norms[i:i + n])
                     iso3 = self.regions.get(key)
@@ -179,6 +183,26 @@ class Gazetteer:
             if got:
                 return n, [Candidate._make(c) for c in got]
         return None
+
+
+def _admin1_aliases(states: list[tuple[str, str, float, float]]) -> dict[tuple[str, str], list[str]]:
+    """{(ISO3, admin1 name): other names} from places.yaml `admin1_aliases`; an alias of a division the
+    admin1 data lacks is an error (when the package is installed)."""
+    path = rules_dir() / "places.yaml"
+    iso3 = iso3_codes()
+    known = {(c, n) for c, n, _, _ in states}
+    items = read_yaml_items(path, "admin1_aliases")
+    check_unique_ids(items)
+    out: dict[tuple[str, str], list[str]] = {}
+    for it in items:
+        check_keys(it, ["id", "country", "admin1", "names"], ["note"])
+        if it.data["country"] not in iso3:
+            raise it.error("R007", f"unknown ISO3 country {it.data['country']!r}")
+        key = (it.data["country"], it.data["admin1"])
+        if known and key not in known:
+            raise it.error("R007", f"no admin1 division {it.data['admin1']!r} in {it.data['country']}")
+        out.setdefault(key, []).extend(it.data["names"])
+    return out
 
 
 def _admin1_dir() -> Path | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..records import Actor, PlaceFinding, Sentence
-from ..rulebook import as_int, check_keys, check_unique_ids, read_yaml, read_yaml_items, rules_dir
+from ..rulebook import as_bool, as_int, check_keys, check_unique_ids, read_yaml, read_yaml_items, rules_dir
 from ..text import normalise_phrase
 from .gazetteer import Candidate, Gazetteer, _fold_word, fold
 
@@ -33,6 +33,7 @@ class PlaceRules:
     name_heads: frozenset[str] = frozenset()  # "City Hall", "Town Hall": a capitalised head starts a name
     division_town_population: int = 50000  # a town this big after a place stands for its division
     subplace_heads: frozenset[str] = frozenset()  # "the Sarandi neighborhood", "Wellington Street"
+    designating: frozenset[str] = frozenset()  # ids of locatives that name where the event is coded ("coded to X")
 
 
 def load_place_rules() -> PlaceRules:
@@ -41,9 +42,12 @@ def load_place_rules() -> PlaceRules:
     items = read_yaml_items(path, "locatives")
     check_unique_ids(items)
     locs = []
+    designating: set[str] = set()
     for it in items:
-        check_keys(it, ["id", "words", "precision"])
+        check_keys(it, ["id", "words", "precision"], ["designates"])
         loc = Locative(it.data["id"], tuple(it.data["words"]), as_int(it, "precision"))
+        if as_bool(it, "designates"):
+            designating.add(loc.id)
         for w in loc.words:
             locs.append((normalise_phrase(w), loc))
     locs.sort(key=lambda x: -len(x[0]))
@@ -56,7 +60,7 @@ def load_place_rules() -> PlaceRules:
                       int(data.get("min_population", 15000)),
                       (data["named_place"]["id"], int(data["named_place"]["precision"])),
                       frozenset(data["name_particles"]), frozenset(data["name_heads"]),
-                      int(data["division_town_population"]), frozenset(data["subplace_heads"]))
+                      int(data["division_town_population"]), frozenset(data["subplace_heads"]), frozenset(designating))
 
 
 def find_places(
@@ -241,6 +245,9 @@ def _region_after_unknown(sentence: Sentence, norms: list[str], j: int, gazettee
             return None
         k += 1
         found = gazetteer.lookup(norms, k)
+        if found is not None and found[0] == 1 and norms[k] in rules.name_particles \
+                and _longer_name(toks, k + 1, rules.name_particles):
+            continue  # "(Al Dhaher, Sadah)": "Al" begins a name the gazetteer lacks; hop over it
         if found is not None and countries:
             found = (found[0], [c for c in found[1] if c.country in countries or c.is_country]) if any(
                 c.country in countries or c.is_country for c in found[1]) else None

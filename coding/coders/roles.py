@@ -124,6 +124,14 @@ def assign_roles(
             and action.code[:2] in g.unidentified_perpetrator_roots and _event_noun_subject(norms, action.start, g):
         taken.add(target.start)  # "a roadside bombing killed one soldier": someone unnamed did it
         return [(UNIDENTIFIED, b) for b in target.members]
+    if source is None and not action.passive and action.source != "speaker" \
+            and action.code[:2] in g.unidentified_perpetrator_roots and norms[action.start] in g.violent_event_nouns:
+        # "a landmine exploded near the school", "an IED exploded in front of a Taliban member's home":
+        # the trigger is the violent noun itself; someone unnamed did it
+        if target is None:
+            return [(UNIDENTIFIED, None)]
+        taken.add(target.start)
+        return [(UNIDENTIFIED, b) for b in target.members]
     if source is None:
         if action.passive and target is not None:
             taken.add(target.start)  # "a man was killed in a shooting": the victim is nobody's subject
