@@ -28,9 +28,10 @@ from typing import Callable, Iterable, Iterator
 from . import __version__
 from .doc_cache import DocumentCache, open_cache
 from .frame import arrow_schema, documents_frame, events_frame, mentions_frame
-from .ingest import Limits, preflight, read_inputs
+from .ingest import FUTURE_NOTE, Ledger, Limits, preflight, read_file
 from .pipeline import Coders, code_document
 from .records import CodedDocument, Document, Rejection
+from .segments import TABLE_SUFFIXES, Segment, SegmentCache, open_segments
 from .spool import Spool
 from .write import TableWriter, check_output, discard, new_folder, publish, table_metadata
 from schemas import SCHEMA_VERSION
@@ -69,15 +70,16 @@ class BuildResult:
     reused: int = 0  # documents taken from the document cache (incremental build)
 
 
-def _inputs_sha256(files: list[Path]) -> dict[str, str]:
-    out = {}
-    for f in files:
-        h = hashlib.sha256()
-        with f.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-        out[str(f)] = h.hexdigest()
-    return out
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _inputs_sha256(files: list[Path], known: dict[str, str]) -> dict[str, str]:
+    return {str(f): known.get(str(f)) or _sha256(f) for f in files}
 
 
 def _not_coded(rec: Rejection) -> CodedDocument:
@@ -176,9 +178,94 @@ class _Tally:
         elif d.status in ("coded", "no_events") and d.reason:
             self.n_noted += 1
 
+    def merge(self, seg: Segment) -> None:
+        """The counts of a file taken whole from the segment cache."""
+        self.inputs += seg.documents
+        for status, n in seg.statuses.items():
+            self.statuses[status] = self.statuses.get(status, 0) + n
+        self.n_sentences += seg.n_sentences
+        self.n_noted += seg.n_noted
+        self.rejections.extend(seg.rejections)
 
-def _spool_batch(batch: list[CodedDocument], spool: Spool, report: Report, counts: dict[str, int]) -> None:
-    """Frame, validate and spool one batch of documents (as one sorted run)."""
+
+class _Reader:
+    """The records of every input file, in input order, settled by one duplicate ledger. With a segment
+    cache (``build --incremental``), a JSONL or CSV file whose segment is cached and still applies is not
+    read: its runs go to the spool and its counts to the tally as they are; the other table files are
+    followed (``followed``) so the build can store their segments once they are spooled."""
+
+    def __init__(self, files: list[Path], limits: Limits, segments: SegmentCache | None, spool: Spool,
+                 tally: _Tally, counts: dict[str, int], progress: Callable[[int], None] | None) -> None:
+        self.files, self.limits, self.segments = files, limits, segments
+        self.spool, self.tally, self.counts, self.progress = spool, tally, counts, progress
+        self.ledger = Ledger()
+        self.shas: dict[str, str] = {}
+        self.followed: dict[str, tuple[Path, str, bool, dict, dict]] = {}  # file -> (path, sha256, outside, ids, texts)
+        self.reused = 0
+
+    def tracked(self, path: Path | str) -> bool:
+        """True for the files whose segments are cached: JSONL and CSV files, with a segment cache."""
+        return self.segments is not None and str(path).lower().endswith(TABLE_SUFFIXES)
+
+    def records(self) -> Iterator[Document | Rejection]:
+        for path in self.files:
+            if not self.tracked(path):
+                yield from read_file(path, self.limits, self.ledger)
+                continue
+            sha = self.shas[str(path)] = _sha256(path)
+            seg = self.segments.get(path, sha)
+            if seg is not None and seg.fits(self.limits.latest_date) and not self.ledger.conflicts(seg.ids, seg.texts):
+                self.ledger.adopt(seg.ids, seg.texts)
+                self.spool.add_runs(seg.runs, seg.pandas_metadata)
+                self.tally.merge(seg)
+                for k in ("documents", "mentions"):
+                    self.counts[k] += seg.rows[k]
+                self.reused += seg.statuses.get("coded", 0) + seg.statuses.get("no_events", 0)
+                if self.progress is not None:
+                    self.progress(seg.documents)
+                continue
+            self.ledger.begin_file()
+            yield from read_file(path, self.limits, self.ledger)
+            self.followed[str(path)] = (path, sha, *self.ledger.end_file())
+
+
+class _FileShare:
+    """What one followed input file has put in the spool so far (its segment, once the file is done)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.tally = _Tally()
+        self.rows = {"documents": 0, "mentions": 0}
+        self.runs: list[tuple[Path, Path]] = []
+        self.max_date = None
+        self.dates_ignored = self.coder_error = False
+
+    def add(self, d: CodedDocument) -> None:
+        self.tally.add(d)
+        self.rows["documents"] += 1
+        self.rows["mentions"] += len(d.mentions)
+        if d.publication_date is not None and (self.max_date is None or d.publication_date > self.max_date):
+            self.max_date = d.publication_date
+        self.dates_ignored = self.dates_ignored or FUTURE_NOTE in (d.reason or "")
+        self.coder_error = self.coder_error or (d.status == "rejected" and d.reason.startswith(CODER_ERROR))
+
+    def store(self, reader: _Reader, spool: Spool, limits: Limits) -> None:
+        followed = reader.followed.pop(self.name, None)
+        if followed is None or reader.segments is None:
+            return
+        path, sha, outside, ids, texts = followed
+        if outside or self.coder_error or not self.runs:
+            return
+        t = self.tally
+        reader.segments.put(path, sha, Segment(
+            ids=ids, texts=texts, statuses={k: v for k, v in t.statuses.items() if v}, n_sentences=t.n_sentences,
+            n_noted=t.n_noted, rejections=t.rejections, rows=self.rows, pandas_metadata=spool.pandas_metadata,
+            latest_date=limits.latest_date, max_date=self.max_date, dates_ignored=self.dates_ignored, runs=self.runs))
+
+
+def _spool_batch(batch: list[CodedDocument], spool: Spool, report: Report,
+                 counts: dict[str, int]) -> tuple[Path, Path] | None:
+    """Frame, validate and spool one batch of documents (as one sorted run); the run's paths."""
     m = mentions_frame([x for d in batch for x in d.mentions])
     d = documents_frame(batch)
     m.index += counts["mentions"]  # failures name rows by their position in coding order
@@ -188,7 +275,8 @@ def _spool_batch(batch: list[CodedDocument], spool: Spool, report: Report, count
     counts["mentions"] += len(m)
     counts["documents"] += len(d)
     if report.ok:
-        spool.add(valid["documents"], valid["mentions"])
+        return spool.add(valid["documents"], valid["mentions"])
+    return None
 
 
 def build(settings: Settings, coders: Coders, progress: Callable[[int], None] | None = None) -> BuildResult:
@@ -197,23 +285,44 @@ def build(settings: Settings, coders: Coders, progress: Callable[[int], None] | 
     does not grow with the corpus."""
     check_output(settings.out)
     files = preflight(list(settings.inputs))
-    records = read_inputs(list(settings.inputs), settings.limits)
     cache = open_cache() if settings.incremental else None
+    segments = open_segments(settings.limits.max_chars) if settings.incremental else None
     tally, report = _Tally(), Report()
     counts = {"mentions": 0, "events": 0, "documents": 0}
     tmp = new_folder(settings.out)
     try:
         spool = Spool(tmp / ".spool")
+        reader = _Reader(files, settings.limits, segments, spool, tally, counts, progress)
         batch: list[CodedDocument] = []
-        for coded in code_records(records, coders, settings.workers, settings.chunk_size, progress, cache,
+        share: _FileShare | None = None  # the followed file the batch belongs to (a segment cache is used)
+
+        def flush() -> None:
+            nonlocal batch
+            run = _spool_batch(batch, spool, report, counts)
+            if share is not None and run is not None:
+                share.runs.append(run)
+            batch = []
+
+        for coded in code_records(reader.records(), coders, settings.workers, settings.chunk_size, progress, cache,
                                   settings.engine, settings.scheduler):
+            if segments is not None:
+                name = coded.input_file if reader.tracked(coded.input_file) else None
+                if name != (share.name if share is not None else None):
+                    if batch:  # a followed file's documents make runs of their own
+                        flush()
+                    if share is not None and report.ok:
+                        share.store(reader, spool, settings.limits)
+                    share = _FileShare(name) if name is not None else None
             tally.add(coded)
+            if share is not None:
+                share.add(coded)
             batch.append(coded)
             if len(batch) >= settings.batch_size:
-                _spool_batch(batch, spool, report, counts)
-                batch = []
+                flush()
         if batch or not spool.runs:
-            _spool_batch(batch, spool, report, counts)
+            flush()
+        if share is not None and report.ok:
+            share.store(reader, spool, settings.limits)
         write = report.ok and not (settings.strict and tally.statuses["rejected"])
         if write:
             _write_tables(tmp, spool, coders.rules_sha256, report, counts)
@@ -222,7 +331,7 @@ def build(settings: Settings, coders: Coders, progress: Callable[[int], None] | 
         if write:
             manifest = {
                 "package": "cameo-acled-coder", "coder_version": __version__, "schema_version": SCHEMA_VERSION,
-                "rules_sha256": coders.rules_sha256, "inputs_sha256": _inputs_sha256(files),
+                "rules_sha256": coders.rules_sha256, "inputs_sha256": _inputs_sha256(files, reader.shas),
                 "rows": {k: counts[k] for k in ("mentions", "events", "documents")},
                 "documents_by_status": tally.statuses, "inputs": tally.inputs, "sentences": tally.n_sentences,
                 "limits": {"max_chars": settings.limits.max_chars,
@@ -237,7 +346,7 @@ def build(settings: Settings, coders: Coders, progress: Callable[[int], None] | 
     report.rows.update(counts)
     rejections = tuple(sorted(tally.rejections, key=lambda r: (r[0], r[1] or 0, r[2])))
     return BuildResult(settings.out, dict(counts), tally.statuses, tally.n_sentences, report, rejections,
-                       tally.n_noted, write, reused=cache.reused if cache is not None else 0)
+                       tally.n_noted, write, reused=(cache.reused if cache is not None else 0) + reader.reused)
 
 
 def _write_tables(tmp: Path, spool: Spool, rules_sha256: str, report: Report, counts: dict[str, int]) -> None:

@@ -58,3 +58,30 @@ def test_a_changed_document_is_coded_again(tmp_path, coders):
     (path,) = (tmp_path / "documents" / "rules-a").rglob("*.pickle")
     path.write_bytes(b"not a pickle")
     assert cache.get(doc) is None  # unreadable: coded again
+
+
+def test_a_cached_file_is_read_again_when_an_earlier_file_changes_its_rows(tmp_path):
+    """A file taken whole from the segment cache must give the rows a full build gives: here a new file,
+    read before it, holds one of its texts (so that document becomes a duplicate) and one of its doc_ids
+    (so that document is renamed), and a later build date ignores no more dates."""
+    from coding.synthetic import write_corpus
+
+    env = {"CAMEO_ACLED_CACHE": str(tmp_path / "cache"), "SOURCE_DATE_EPOCH": "1767225600"}
+    lines = write_corpus(tmp_path / "all.jsonl", 21).read_text(encoding="utf-8").splitlines(keepends=True)
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    (corpus / "b.jsonl").write_text("".join(lines[:20]), encoding="utf-8")
+    _build("--input", corpus, "--out", tmp_path / "first", "--incremental", "--workers", 1, env=env)
+    again = _build("--input", corpus, "--out", tmp_path / "again", "--incremental", "--workers", 1, env=env)
+    assert "incremental: 20 documents taken from the cache" in again
+    later = {**env, "SOURCE_DATE_EPOCH": str(1767225600 + 86400 * 30)}
+    assert "incremental: 20 documents taken" in _build("--input", corpus, "--out", tmp_path / "later", "--incremental", env=later)
+    import json
+
+    renamed = {**json.loads(lines[20]), "doc_id": json.loads(lines[7])["doc_id"]}
+    (corpus / "a.jsonl").write_text(lines[3] + json.dumps(renamed) + "\n", encoding="utf-8")
+    inc = _build("--input", corpus, "--out", tmp_path / "inc", "--incremental", "--workers", 1, env=env)
+    full = _build("--input", corpus, "--out", tmp_path / "full", "--workers", 1, env=env)
+    assert "1 duplicate + 1 rejected" in full and "1 duplicate + 1 rejected" in inc
+    for name in TABLES:
+        assert (tmp_path / "inc" / f"{name}.csv").read_bytes() == (tmp_path / "full" / f"{name}.csv").read_bytes()
