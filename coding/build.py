@@ -31,6 +31,7 @@ from .frame import arrow_schema, documents_frame, events_frame, mentions_frame
 from .ingest import FUTURE_NOTE, Ledger, Limits, preflight, read_file
 from .pipeline import Coders, code_document
 from .records import CodedDocument, Document, Rejection
+from .rules_cache import CodersOnDemand
 from .segments import TABLE_SUFFIXES, Segment, SegmentCache, open_segments
 from .spool import Spool
 from .write import TableWriter, check_output, discard, new_folder, publish, table_metadata
@@ -114,7 +115,11 @@ def _chunks(records: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def code_records(records: Iterable[Document | Rejection], coders: Coders, workers: int = 1, chunk_size: int = 50,
+def _loaded(coders: Coders | CodersOnDemand) -> Coders:
+    return coders.get() if isinstance(coders, CodersOnDemand) else coders
+
+
+def code_records(records: Iterable[Document | Rejection], coders: Coders | CodersOnDemand, workers: int = 1, chunk_size: int = 50,
                  progress: Callable[[int], None] | None = None, cache: DocumentCache | None = None,
                  engine: str = "local", scheduler: str | None = None) -> Iterator[CodedDocument]:
     """The documents row of every record, in input order, coded here or (``workers`` > 1) by a pool of
@@ -145,7 +150,7 @@ def code_records(records: Iterable[Document | Rejection], coders: Coders, worker
 
         coded_chunks = code_in_pool(to_code(), workers, coders.rules_sha256)
     else:
-        coded_chunks = ([code_record(rec, coders) for rec in todo] for todo in to_code())
+        coded_chunks = ([code_record(rec, _loaded(coders)) for rec in todo] for todo in to_code())
     for coded in coded_chunks:
         chunk, hits = taken.popleft()
         fresh = iter(coded)
@@ -279,7 +284,7 @@ def _spool_batch(batch: list[CodedDocument], spool: Spool, report: Report,
     return None
 
 
-def build(settings: Settings, coders: Coders, progress: Callable[[int], None] | None = None) -> BuildResult:
+def build(settings: Settings, coders: Coders | CodersOnDemand, progress: Callable[[int], None] | None = None) -> BuildResult:
     """Code, validate and write the dataset, streaming: documents are framed, validated and spooled to disk
     in batches of ``Settings.batch_size`` (coding/spool.py), then merged into the final tables, so memory
     does not grow with the corpus."""
