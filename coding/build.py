@@ -21,15 +21,16 @@ import hashlib
 import itertools
 import logging
 from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from . import __version__
 from .doc_cache import DocumentCache, open_cache
+from .document_rows import CODER_ERROR, code_record
 from .frame import arrow_schema, documents_frame, events_frame, mentions_frame
 from .ingest import FUTURE_NOTE, Ledger, Limits, preflight, read_file
-from .pipeline import Coders, code_document
+from .pipeline import Coders
 from .records import CodedDocument, Document, Rejection
 from .rules_cache import CodersOnDemand
 from .segments import TABLE_SUFFIXES, Segment, SegmentCache, open_segments
@@ -40,9 +41,6 @@ from schemas.dataset import Report, validate_frames
 from schemas.tables import DOCUMENT_STATUSES
 
 log = logging.getLogger(__name__)
-
-CODER_ERROR = "coder error"
-
 
 @dataclass(frozen=True)
 class Settings:
@@ -81,32 +79,6 @@ def _sha256(path: Path) -> str:
 
 def _inputs_sha256(files: list[Path], known: dict[str, str]) -> dict[str, str]:
     return {str(f): known.get(str(f)) or _sha256(f) for f in files}
-
-
-def _not_coded(rec: Rejection) -> CodedDocument:
-    f = rec.fields  # cleaned by ingest: source, url, title, language
-    return CodedDocument(doc_id=rec.doc_id, input_file=rec.input_file, input_line=rec.input_line, status=rec.status,
-                         reason=rec.reason, n_sentences=0, n_chars=rec.n_chars, text_sha256=rec.text_sha256,
-                         publication_date=None, source=f.get("source"), url=f.get("url"), title=f.get("title"),
-                         language=f.get("language"), mentions=())
-
-
-def code_record(rec: Document | Rejection, coders: Coders) -> CodedDocument:
-    """The documents row (with its mentions) of one ingested record."""
-    if isinstance(rec, Rejection):
-        log.warning("%s %s (%s:%s): %s", rec.status, rec.doc_id, rec.input_file, rec.input_line, rec.reason)
-        return _not_coded(rec)
-    try:
-        coded = code_document(rec, coders)
-    except MemoryError:
-        raise
-    except Exception as err:  # a bug in a coder: keep the others, say which document and why
-        log.exception("coder error on %s (%s:%s)", rec.doc_id, rec.input_file, rec.input_line)
-        return _not_coded(Rejection(rec.doc_id, rec.input_file, rec.input_line,
-                                    f"{CODER_ERROR} (a bug, please report): {type(err).__name__}: {err}"[:500],
-                                    {"source": rec.source, "url": rec.url, "title": rec.title, "language": rec.language},
-                                    n_chars=len(rec.text)))
-    return replace(coded, reason=rec.note) if rec.note else coded
 
 
 def _chunks(records: Iterable, size: int) -> Iterator[list]:
