@@ -5,9 +5,10 @@ A document that makes a coder raise is rejected with the error as its reason (an
 document never costs the others, and the fuzz batch counts these as crashes.
 
 Documents are coded here, by worker processes (``Settings.workers``, coding/parallel.py) or on a Dask
-cluster (``Settings.engine``, coding/dask_engine.py) in ordered chunks, and optionally taken from the
-cache of coded documents (``Settings.incremental``, coding/doc_cache.py); the dataset is the same
-every way.
+cluster (``Settings.engine``, coding/dask_engine.py) in ordered chunks, and optionally
+(``Settings.incremental``) taken from the caches of earlier builds: whole unchanged JSONL/CSV files
+as their validated runs (coding/segments.py), other documents one by one (coding/doc_cache.py); the
+dataset is the same every way.
 
 The build streams: coded documents are framed and validated in batches of ``Settings.batch_size`` and
 spooled to disk as sorted runs inside the new dataset's temporary folder (coding/spool.py), then merged
