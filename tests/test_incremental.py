@@ -85,3 +85,24 @@ def test_a_cached_file_is_read_again_when_an_earlier_file_changes_its_rows(tmp_p
     assert "1 duplicate + 1 rejected" in full and "1 duplicate + 1 rejected" in inc
     for name in TABLES:
         assert (tmp_path / "inc" / f"{name}.csv").read_bytes() == (tmp_path / "full" / f"{name}.csv").read_bytes()
+
+
+def test_a_cached_file_with_an_ignored_date_is_read_again_when_the_date_becomes_acceptable(tmp_path):
+    """A publication date after the build date (plus two days) is ignored; a later build accepts it, so
+    the file's cached rows no longer apply."""
+    import json
+
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    doc = {"doc_id": "d1", "text": "Kenyan police arrested 12 protesters in Nairobi on Monday.", "publication_date": "2030-06-19"}
+    (corpus / "a.jsonl").write_text(json.dumps(doc) + "\n", encoding="utf-8")
+    env = {"CAMEO_ACLED_CACHE": str(tmp_path / "cache"), "SOURCE_DATE_EPOCH": "1767225600"}  # 2026-01-01
+    first = _build("--input", corpus, "--out", tmp_path / "first", "--incremental", env=env)
+    assert "1 coded with a note in reason" in first
+    assert "incremental: 1 documents taken" in _build("--input", corpus, "--out", tmp_path / "again", "--incremental", env=env)
+    later = {**env, "SOURCE_DATE_EPOCH": "1924992000"}  # 2031-01-01: the date is accepted now
+    inc = _build("--input", corpus, "--out", tmp_path / "inc", "--incremental", env=later)
+    assert "incremental: 0 documents taken" in inc and "with a note" not in inc
+    _build("--input", corpus, "--out", tmp_path / "full", env=later)
+    for name in TABLES:
+        assert (tmp_path / "inc" / f"{name}.csv").read_bytes() == (tmp_path / "full" / f"{name}.csv").read_bytes()
