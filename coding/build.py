@@ -5,9 +5,10 @@ A document that makes a coder raise is rejected with the error as its reason (an
 document never costs the others, and the fuzz batch counts these as crashes.
 
 Documents are coded here, by worker processes (``Settings.workers``, coding/parallel.py) or on a Dask
-cluster (``Settings.engine``, coding/dask_engine.py) in ordered chunks, and optionally taken from the
-cache of coded documents (``Settings.incremental``, coding/doc_cache.py); the dataset is the same
-every way.
+cluster (``Settings.engine``, coding/dask_engine.py) in ordered chunks, and optionally
+(``Settings.incremental``) taken from the caches of earlier builds: whole unchanged JSONL/CSV files
+as their validated runs (coding/segments.py), other documents one by one (coding/doc_cache.py); the
+dataset is the same every way.
 
 The build streams: coded documents are framed and validated in batches of ``Settings.batch_size`` and
 spooled to disk as sorted runs inside the new dataset's temporary folder (coding/spool.py), then merged
@@ -21,16 +22,20 @@ import hashlib
 import itertools
 import logging
 from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from . import __version__
 from .doc_cache import DocumentCache, open_cache
+from .document_rows import CODER_ERROR, code_record
 from .frame import acled_events_frame, arrow_schema, documents_frame, events_frame, mentions_frame
-from .ingest import Limits, preflight, read_inputs
-from .pipeline import Coders, code_document
+from .ingest import FUTURE_NOTE, Ledger, Limits, preflight, read_file
+from .merge import merge_rules
+from .pipeline import Coders
 from .records import CodedDocument, Document, Rejection
+from .rules_cache import CodersOnDemand
+from .segments import TABLE_SUFFIXES, Segment, SegmentCache, open_segments
 from .spool import Spool
 from .write import TableWriter, check_output, discard, new_folder, publish, table_metadata
 from schemas import SCHEMA_VERSION
@@ -38,9 +43,6 @@ from schemas.dataset import Report, validate_frames
 from schemas.tables import DOCUMENT_STATUSES
 
 log = logging.getLogger(__name__)
-
-CODER_ERROR = "coder error"
-
 
 @dataclass(frozen=True)
 class Settings:
@@ -69,41 +71,16 @@ class BuildResult:
     reused: int = 0  # documents taken from the document cache (incremental build)
 
 
-def _inputs_sha256(files: list[Path]) -> dict[str, str]:
-    out = {}
-    for f in files:
-        h = hashlib.sha256()
-        with f.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-        out[str(f)] = h.hexdigest()
-    return out
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
-def _not_coded(rec: Rejection) -> CodedDocument:
-    f = rec.fields  # cleaned by ingest: source, url, title, language
-    return CodedDocument(doc_id=rec.doc_id, input_file=rec.input_file, input_line=rec.input_line, status=rec.status,
-                         reason=rec.reason, n_sentences=0, n_chars=rec.n_chars, text_sha256=rec.text_sha256,
-                         publication_date=None, source=f.get("source"), url=f.get("url"), title=f.get("title"),
-                         language=f.get("language"), mentions=())
-
-
-def code_record(rec: Document | Rejection, coders: Coders) -> CodedDocument:
-    """The documents row (with its mentions) of one ingested record."""
-    if isinstance(rec, Rejection):
-        log.warning("%s %s (%s:%s): %s", rec.status, rec.doc_id, rec.input_file, rec.input_line, rec.reason)
-        return _not_coded(rec)
-    try:
-        coded = code_document(rec, coders)
-    except MemoryError:
-        raise
-    except Exception as err:  # a bug in a coder: keep the others, say which document and why
-        log.exception("coder error on %s (%s:%s)", rec.doc_id, rec.input_file, rec.input_line)
-        return _not_coded(Rejection(rec.doc_id, rec.input_file, rec.input_line,
-                                    f"{CODER_ERROR} (a bug, please report): {type(err).__name__}: {err}"[:500],
-                                    {"source": rec.source, "url": rec.url, "title": rec.title, "language": rec.language},
-                                    n_chars=len(rec.text)))
-    return replace(coded, reason=rec.note) if rec.note else coded
+def _inputs_sha256(files: list[Path], known: dict[str, str]) -> dict[str, str]:
+    return {str(f): known.get(str(f)) or _sha256(f) for f in files}
 
 
 def _chunks(records: Iterable, size: int) -> Iterator[list]:
@@ -112,7 +89,11 @@ def _chunks(records: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def code_records(records: Iterable[Document | Rejection], coders: Coders, workers: int = 1, chunk_size: int = 50,
+def _loaded(coders: Coders | CodersOnDemand) -> Coders:
+    return coders.get() if isinstance(coders, CodersOnDemand) else coders
+
+
+def code_records(records: Iterable[Document | Rejection], coders: Coders | CodersOnDemand, workers: int = 1, chunk_size: int = 50,
                  progress: Callable[[int], None] | None = None, cache: DocumentCache | None = None,
                  engine: str = "local", scheduler: str | None = None) -> Iterator[CodedDocument]:
     """The documents row of every record, in input order, coded here or (``workers`` > 1) by a pool of
@@ -143,7 +124,7 @@ def code_records(records: Iterable[Document | Rejection], coders: Coders, worker
 
         coded_chunks = code_in_pool(to_code(), workers, coders.rules_sha256)
     else:
-        coded_chunks = ([code_record(rec, coders) for rec in todo] for todo in to_code())
+        coded_chunks = ([code_record(rec, _loaded(coders)) for rec in todo] for todo in to_code())
     for coded in coded_chunks:
         chunk, hits = taken.popleft()
         fresh = iter(coded)
@@ -176,9 +157,94 @@ class _Tally:
         elif d.status in ("coded", "no_events") and d.reason:
             self.n_noted += 1
 
+    def merge(self, seg: Segment) -> None:
+        """The counts of a file taken whole from the segment cache."""
+        self.inputs += seg.documents
+        for status, n in seg.statuses.items():
+            self.statuses[status] = self.statuses.get(status, 0) + n
+        self.n_sentences += seg.n_sentences
+        self.n_noted += seg.n_noted
+        self.rejections.extend(seg.rejections)
 
-def _spool_batch(batch: list[CodedDocument], spool: Spool, report: Report, counts: dict[str, int]) -> None:
-    """Frame, validate and spool one batch of documents (as one sorted run)."""
+
+class _Reader:
+    """The records of every input file, in input order, settled by one duplicate ledger. With a segment
+    cache (``build --incremental``), a JSONL or CSV file whose segment is cached and still applies is not
+    read: its runs go to the spool and its counts to the tally as they are; the other table files are
+    followed (``followed``) so the build can store their segments once they are spooled."""
+
+    def __init__(self, files: list[Path], limits: Limits, segments: SegmentCache | None, spool: Spool,
+                 tally: _Tally, counts: dict[str, int], progress: Callable[[int], None] | None) -> None:
+        self.files, self.limits, self.segments = files, limits, segments
+        self.spool, self.tally, self.counts, self.progress = spool, tally, counts, progress
+        self.ledger = Ledger()
+        self.shas: dict[str, str] = {}
+        self.followed: dict[str, tuple[Path, str, bool, dict, dict]] = {}  # file -> (path, sha256, outside, ids, texts)
+        self.reused = 0
+
+    def tracked(self, path: Path | str) -> bool:
+        """True for the files whose segments are cached: JSONL and CSV files, with a segment cache."""
+        return self.segments is not None and str(path).lower().endswith(TABLE_SUFFIXES)
+
+    def records(self) -> Iterator[Document | Rejection]:
+        for path in self.files:
+            if not self.tracked(path):
+                yield from read_file(path, self.limits, self.ledger)
+                continue
+            sha = self.shas[str(path)] = _sha256(path)
+            seg = self.segments.get(path, sha)
+            if seg is not None and seg.fits(self.limits.latest_date) and not self.ledger.conflicts(seg.ids, seg.texts):
+                self.ledger.adopt(seg.ids, seg.texts)
+                self.spool.add_runs(seg.runs, seg.pandas_metadata)
+                self.tally.merge(seg)
+                for k in ("documents", "mentions"):
+                    self.counts[k] += seg.rows[k]
+                self.reused += seg.statuses.get("coded", 0) + seg.statuses.get("no_events", 0)
+                if self.progress is not None:
+                    self.progress(seg.documents)
+                continue
+            self.ledger.begin_file()
+            yield from read_file(path, self.limits, self.ledger)
+            self.followed[str(path)] = (path, sha, *self.ledger.end_file())
+
+
+class _FileShare:
+    """What one followed input file has put in the spool so far (its segment, once the file is done)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.tally = _Tally()
+        self.rows = {"documents": 0, "mentions": 0}
+        self.runs: list[tuple[Path, Path]] = []
+        self.max_date = None
+        self.dates_ignored = self.coder_error = False
+
+    def add(self, d: CodedDocument) -> None:
+        self.tally.add(d)
+        self.rows["documents"] += 1
+        self.rows["mentions"] += len(d.mentions)
+        if d.publication_date is not None and (self.max_date is None or d.publication_date > self.max_date):
+            self.max_date = d.publication_date
+        self.dates_ignored = self.dates_ignored or FUTURE_NOTE in (d.reason or "")
+        self.coder_error = self.coder_error or (d.status == "rejected" and d.reason.startswith(CODER_ERROR))
+
+    def store(self, reader: _Reader, spool: Spool, limits: Limits) -> None:
+        followed = reader.followed.pop(self.name, None)
+        if followed is None or reader.segments is None:
+            return
+        path, sha, outside, ids, texts = followed
+        if outside or self.coder_error or not self.runs:
+            return
+        t = self.tally
+        reader.segments.put(path, sha, Segment(
+            ids=ids, texts=texts, statuses={k: v for k, v in t.statuses.items() if v}, n_sentences=t.n_sentences,
+            n_noted=t.n_noted, rejections=t.rejections, rows=self.rows, pandas_metadata=spool.pandas_metadata,
+            latest_date=limits.latest_date, max_date=self.max_date, dates_ignored=self.dates_ignored, runs=self.runs))
+
+
+def _spool_batch(batch: list[CodedDocument], spool: Spool, report: Report,
+                 counts: dict[str, int]) -> tuple[Path, Path] | None:
+    """Frame, validate and spool one batch of documents (as one sorted run); the run's paths."""
     m = mentions_frame([x for d in batch for x in d.mentions])
     d = documents_frame(batch)
     m.index += counts["mentions"]  # failures name rows by their position in coding order
@@ -188,32 +254,54 @@ def _spool_batch(batch: list[CodedDocument], spool: Spool, report: Report, count
     counts["mentions"] += len(m)
     counts["documents"] += len(d)
     if report.ok:
-        spool.add(valid["documents"], valid["mentions"])
+        return spool.add(valid["documents"], valid["mentions"])
+    return None
 
 
-def build(settings: Settings, coders: Coders, progress: Callable[[int], None] | None = None) -> BuildResult:
+def build(settings: Settings, coders: Coders | CodersOnDemand, progress: Callable[[int], None] | None = None) -> BuildResult:
     """Code, validate and write the dataset, streaming: documents are framed, validated and spooled to disk
     in batches of ``Settings.batch_size`` (coding/spool.py), then merged into the final tables, so memory
     does not grow with the corpus."""
     check_output(settings.out)
     files = preflight(list(settings.inputs))
-    records = read_inputs(list(settings.inputs), settings.limits)
     cache = open_cache() if settings.incremental else None
+    segments = open_segments(settings.limits.max_chars) if settings.incremental else None
     tally, report = _Tally(), Report()
     counts = {"mentions": 0, "events": 0, "acled_events": 0, "documents": 0}
     tmp = new_folder(settings.out)
     try:
-        spool = Spool(tmp / ".spool", coders.merge)
+        spool = Spool(tmp / ".spool", merge_rules())  # not coders.merge: the rules load only where they code
+        reader = _Reader(files, settings.limits, segments, spool, tally, counts, progress)
         batch: list[CodedDocument] = []
-        for coded in code_records(records, coders, settings.workers, settings.chunk_size, progress, cache,
+        share: _FileShare | None = None  # the followed file the batch belongs to (a segment cache is used)
+
+        def flush() -> None:
+            nonlocal batch
+            run = _spool_batch(batch, spool, report, counts)
+            if share is not None and run is not None:
+                share.runs.append(run)
+            batch = []
+
+        for coded in code_records(reader.records(), coders, settings.workers, settings.chunk_size, progress, cache,
                                   settings.engine, settings.scheduler):
+            if segments is not None:
+                name = coded.input_file if reader.tracked(coded.input_file) else None
+                if name != (share.name if share is not None else None):
+                    if batch:  # a followed file's documents make runs of their own
+                        flush()
+                    if share is not None and report.ok:
+                        share.store(reader, spool, settings.limits)
+                    share = _FileShare(name) if name is not None else None
             tally.add(coded)
+            if share is not None:
+                share.add(coded)
             batch.append(coded)
             if len(batch) >= settings.batch_size:
-                _spool_batch(batch, spool, report, counts)
-                batch = []
+                flush()
         if batch or not spool.runs:
-            _spool_batch(batch, spool, report, counts)
+            flush()
+        if share is not None and report.ok:
+            share.store(reader, spool, settings.limits)
         write = report.ok and not (settings.strict and tally.statuses["rejected"])
         if write:
             _write_tables(tmp, spool, coders.rules_sha256, report, counts)
@@ -222,7 +310,7 @@ def build(settings: Settings, coders: Coders, progress: Callable[[int], None] | 
         if write:
             manifest = {
                 "package": "cameo-acled-coder", "coder_version": __version__, "schema_version": SCHEMA_VERSION,
-                "rules_sha256": coders.rules_sha256, "inputs_sha256": _inputs_sha256(files),
+                "rules_sha256": coders.rules_sha256, "inputs_sha256": _inputs_sha256(files, reader.shas),
                 "rows": {k: counts[k] for k in ("mentions", "events", "acled_events", "documents")},
                 "documents_by_status": tally.statuses, "inputs": tally.inputs, "sentences": tally.n_sentences,
                 "limits": {"max_chars": settings.limits.max_chars,
@@ -237,7 +325,7 @@ def build(settings: Settings, coders: Coders, progress: Callable[[int], None] | 
     report.rows.update(counts)
     rejections = tuple(sorted(tally.rejections, key=lambda r: (r[0], r[1] or 0, r[2])))
     return BuildResult(settings.out, dict(counts), tally.statuses, tally.n_sentences, report, rejections,
-                       tally.n_noted, write, reused=cache.reused if cache is not None else 0)
+                       tally.n_noted, write, reused=(cache.reused if cache is not None else 0) + reader.reused)
 
 
 def _write_tables(tmp: Path, spool: Spool, rules_sha256: str, report: Report, counts: dict[str, int]) -> None:

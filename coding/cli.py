@@ -26,6 +26,17 @@ def _coders():
         raise click.ClickException(f"invalid rules: {err}") from None
 
 
+def _coders_on_demand():
+    """The rules of a build: loaded only if this process codes (see rules_cache.CodersOnDemand)."""
+    from .rulebook import RuleError
+    from .rules_cache import CodersOnDemand
+
+    try:
+        return CodersOnDemand()
+    except RuleError as err:
+        raise click.ClickException(f"invalid rules: {err}") from None
+
+
 @click.group()
 @click.version_option(__version__, prog_name="cameo-acled-coder")
 @click.option("-v", "--verbose", is_flag=True, help="Log rejected documents and other details.")
@@ -98,7 +109,7 @@ def build(inputs: tuple[Path, ...], out: Path, max_chars: int, strict: bool, wor
     try:
         preflight(list(settings.inputs))  # fail before the rules load, not midway
         check_output(out)
-        coders = _coders()
+        coders = _coders_on_demand()
         with Progress(transient=True, disable=False) as bar:
             task = bar.add_task("coding", total=None)
             result = run_build(settings, coders, progress=lambda n: bar.advance(task, n))

@@ -76,7 +76,7 @@ class RulesPlugin(WorkerPlugin):
 
 def _code_chunk(records: list[Document | Rejection]) -> list[CodedDocument]:
     """Runs on a worker: the documents rows of one chunk, with the rules its plugin loaded."""
-    from .build import code_record
+    from .document_rows import code_record
 
     plugin = get_worker().plugins.get(PLUGIN_NAME)
     if plugin is None:

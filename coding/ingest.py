@@ -30,6 +30,7 @@ HTML_SUFFIXES = (".html", ".htm")
 TABLE_SUFFIXES = (".jsonl", ".csv")
 FIELDS = ("doc_id", "text", "publication_date", "source", "url", "title", "language")
 DEFAULT_MAX_CHARS = 200_000
+FUTURE_NOTE = "is in the future (after"  # in the reason of a document whose publication date was ignored
 
 
 class IngestError(ValueError):
@@ -148,7 +149,7 @@ def screen(doc: Document, limits: Limits, html: bool = False) -> Document | Reje
         return reject(foreign, len(text))
     pub = doc.publication_date
     if pub is not None and limits.latest_date is not None and pub > limits.latest_date:
-        notes.append(f"publication_date {pub} is in the future (after {limits.latest_date}): coded undated")
+        notes.append(f"publication_date {pub} {FUTURE_NOTE} {limits.latest_date}): coded undated")
         pub = None
     return replace(doc, text=text, title=title, publication_date=pub, note=_join(*notes))
 
@@ -285,23 +286,56 @@ def _where(rec: Document | Rejection) -> str:
     return f"{rec.input_file}:{rec.input_line}" if rec.input_line else rec.input_file
 
 
-class _Ledger:
+class Ledger:
     """The doc_ids and texts seen so far: the first occurrence of each is kept.
 
     - the same text again (under any doc_id) is a ``duplicate`` naming the first doc_id;
     - a doc_id used again for a different text is ``rejected``, naming file:line of the first.
-    A repeated doc_id gets the row id ``<doc_id>~<file>:<line>`` so every row keeps a unique id."""
+    A repeated doc_id gets the row id ``<doc_id>~<file>:<line>`` so every row keeps a unique id.
+
+    For the segment cache (coding/segments.py) the ledger can follow one file at a time
+    (``begin_file``/``end_file``): which keys the file added, and whether settling it looked at a key of
+    an earlier file (then what it gave depends on the other inputs, and it is not cached)."""
 
     def __init__(self) -> None:
         self.ids: dict[str, str] = {}
         self.texts: dict[str, tuple[str, str]] = {}
+        self._own: tuple[dict[str, str], dict[str, tuple[str, str]]] | None = None
+        self._outside = False
+
+    def begin_file(self) -> None:
+        self._own, self._outside = ({}, {}), False
+
+    def end_file(self) -> tuple[bool, dict[str, str], dict[str, tuple[str, str]]]:
+        """(whether the file's results depend on earlier files, the ids it added, the texts it added)."""
+        own, self._own = self._own, None
+        return self._outside, own[0], own[1]
+
+    def conflicts(self, ids: dict[str, str], texts: dict[str, tuple[str, str]]) -> bool:
+        return any(k in self.ids for k in ids) or any(k in self.texts for k in texts)
+
+    def adopt(self, ids: dict[str, str], texts: dict[str, tuple[str, str]]) -> None:
+        """The keys of a file settled earlier (a cached segment that does not conflict)."""
+        self.ids.update(ids)
+        self.texts.update(texts)
+
+    def _has_id(self, doc_id: str) -> bool:
+        found = doc_id in self.ids
+        if found and self._own is not None and doc_id not in self._own[0]:
+            self._outside = True
+        return found
+
+    def _add_id(self, doc_id: str, where: str) -> None:
+        self.ids[doc_id] = where
+        if self._own is not None:
+            self._own[0][doc_id] = where
 
     def _free_id(self, doc_id: str, where: str) -> str:
-        candidate, k = doc_id if doc_id not in self.ids else f"{doc_id}~{where}", 1
-        while candidate in self.ids:
+        candidate, k = doc_id if not self._has_id(doc_id) else f"{doc_id}~{where}", 1
+        while self._has_id(candidate):
             k += 1
             candidate = f"{doc_id}~{where}~{k}"
-        self.ids[candidate] = where
+        self._add_id(candidate, where)
         return candidate
 
     def settle(self, rec: Document | Rejection) -> Document | Rejection:
@@ -310,26 +344,35 @@ class _Ledger:
             return replace(rec, doc_id=self._free_id(rec.doc_id, where))
         sha = hashlib.sha256(rec.text.encode("utf-8")).hexdigest()
         if sha in self.texts:
+            if self._own is not None and sha not in self._own[1]:
+                self._outside = True
             first_id, first_where = self.texts[sha]
             return Rejection(self._free_id(rec.doc_id, where), rec.input_file, rec.input_line,
                              f"duplicate of {first_id!r} ({first_where}): same text", _fields_of(rec),
                              status="duplicate", n_chars=len(rec.text), text_sha256=sha)
-        if rec.doc_id in self.ids:
+        if self._has_id(rec.doc_id):
             return Rejection(self._free_id(rec.doc_id, where), rec.input_file, rec.input_line,
                              f"doc_id {rec.doc_id!r} already used at {self.ids[rec.doc_id]} for a different text "
                              "(the first is kept)", _fields_of(rec), n_chars=len(rec.text), text_sha256=sha)
-        self.ids[rec.doc_id] = where
+        self._add_id(rec.doc_id, where)
         self.texts[sha] = (rec.doc_id, where)
+        if self._own is not None:
+            self._own[1][sha] = (rec.doc_id, where)
         return rec
+
+
+def read_file(path: Path, limits: Limits, ledger: Ledger) -> Iterator[Document | Rejection]:
+    """Every document of one input file, screened and settled against the documents read before it."""
+    suffix = path.suffix.lower()
+    reader = _jsonl if suffix == ".jsonl" else _csv if suffix == ".csv" else _article
+    for rec in reader(path, limits):
+        if isinstance(rec, Document):
+            rec = screen(rec, limits, html=suffix in HTML_SUFFIXES)
+        yield ledger.settle(rec)
 
 
 def read_inputs(paths: list[Path], limits: Limits = Limits()) -> Iterator[Document | Rejection]:
     """Every document of every input file, screened and de-duplicated, in a stable order."""
-    ledger = _Ledger()
+    ledger = Ledger()
     for path in discover(paths):
-        suffix = path.suffix.lower()
-        reader = _jsonl if suffix == ".jsonl" else _csv if suffix == ".csv" else _article
-        for rec in reader(path, limits):
-            if isinstance(rec, Document):
-                rec = screen(rec, limits, html=suffix in HTML_SUFFIXES)
-            yield ledger.settle(rec)
+        yield from read_file(path, limits, ledger)

@@ -68,7 +68,7 @@ def _init_worker(expected_rules_sha256: str, log_level: int) -> None:
 
 
 def _code_chunk(records: list[Document | Rejection]) -> list[CodedDocument]:
-    from .build import code_record
+    from .document_rows import code_record
 
     if _mismatch is not None:
         raise WorkerError(_mismatch)

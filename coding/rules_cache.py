@@ -83,3 +83,23 @@ def load_coders_cached() -> Coders:
     except OSError as err:
         log.warning("could not write rules cache in %s: %s", folder, err)
     return coders
+
+
+class CodersOnDemand:
+    """The compiled rules of a build, loaded the first time this process codes a document.
+
+    ``rules_sha256`` is known without loading them, so a build whose worker processes do all the coding
+    does not spend a second and 300 MB loading rules it never uses. The rules are loaded at once when
+    they are not compiled yet (compiling checks them and reports a bad rule before anything starts)."""
+
+    def __init__(self) -> None:
+        self.rules_sha256 = fingerprint()
+        self._coders: Coders | None = None
+        folder = cache_dir()
+        if folder is None or not (folder / f"coders-{cache_key()}.pickle").exists():
+            self.get()
+
+    def get(self) -> Coders:
+        if self._coders is None:
+            self._coders = load_coders_cached()
+        return self._coders

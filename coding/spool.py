@@ -251,14 +251,36 @@ class Spool:
         pq.write_table(mentions, paths[1], row_group_size=READ_ROWS, compression="none")
         return paths
 
-    def add(self, documents: pd.DataFrame, mentions: pd.DataFrame) -> None:
-        """One batch: validated frames, documents sorted by doc_id, mentions by doc_id then position."""
+    def add(self, documents: pd.DataFrame, mentions: pd.DataFrame) -> tuple[Path, Path]:
+        """One batch: validated frames, documents sorted by doc_id, mentions by doc_id then position.
+        Returns the paths of the run written."""
         if not self.pandas_metadata:
             for name, frame in (("documents", documents), ("mentions", mentions)):
                 self.pandas_metadata[name] = pa.Schema.from_pandas(frame, preserve_index=False).metadata
         m = _table(mentions, self.schemas["mentions"])
         self.runs.append(self._write_run(_table(documents, self.schemas["documents"]), m))
         self._events.add(m.select(EVENT_INPUTS).filter(pc.is_valid(m.column("event_id"))))
+        return self.runs[-1]
+
+    def add_runs(self, runs: list[tuple[Path, Path]], pandas_metadata: dict[str, dict]) -> list[tuple[Path, Path]]:
+        """Runs written by an earlier build (coding/segments.py), linked (or copied) into the spool as
+        they are; returns the spool's paths of them."""
+        from .segments import link_or_copy
+
+        if not self.pandas_metadata:
+            self.pandas_metadata = dict(pandas_metadata)
+        added = []
+        for docs, mentions in runs:
+            self._made += 1
+            paths = (self.folder / f"run-{self._made:06d}-documents.parquet",
+                     self.folder / f"run-{self._made:06d}-mentions.parquet")
+            link_or_copy(docs, paths[0])
+            link_or_copy(mentions, paths[1])
+            added.append(paths)
+            m = pq.read_table(paths[1], columns=EVENT_INPUTS).replace_schema_metadata(None)
+            self._events.add(m.filter(pc.is_valid(m.column("event_id"))))
+        self.runs.extend(added)
+        return added
 
     def merge(self, emit: Emit) -> None:
         """Every document and mention of every run, in doc_id order, in pieces to ``emit``."""

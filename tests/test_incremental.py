@@ -1,11 +1,19 @@
 """`build --incremental`: documents coded by an earlier build are reused; the dataset equals a full rebuild."""
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from coding.cli import main
 
 TABLES = ("mentions", "events", "acled_events", "documents")
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    """One cache for the module: the rules are compiled once (each test reads its own input paths, which
+    are part of every cache key)."""
+    return {"CAMEO_ACLED_CACHE": str(tmp_path_factory.mktemp("cache")), "SOURCE_DATE_EPOCH": "1767225600"}
 
 
 def _build(*args, env):
@@ -14,10 +22,9 @@ def _build(*args, env):
     return result.output
 
 
-def test_adding_articles_codes_only_the_new_ones(tmp_path):
+def test_adding_articles_codes_only_the_new_ones(tmp_path, env):
     from coding.synthetic import write_corpus
 
-    env = {"CAMEO_ACLED_CACHE": str(tmp_path / "cache"), "SOURCE_DATE_EPOCH": "1767225600"}
     corpus = tmp_path / "in"
     lines = write_corpus(tmp_path / "all.jsonl", 101).read_text(encoding="utf-8").splitlines(keepends=True)
     corpus.mkdir()
@@ -58,3 +65,50 @@ def test_a_changed_document_is_coded_again(tmp_path, coders):
     (path,) = (tmp_path / "documents" / "rules-a").rglob("*.pickle")
     path.write_bytes(b"not a pickle")
     assert cache.get(doc) is None  # unreadable: coded again
+
+
+def test_a_cached_file_is_read_again_when_an_earlier_file_changes_its_rows(tmp_path, env):
+    """A file taken whole from the segment cache must give the rows a full build gives: here a new file,
+    read before it, holds one of its texts (so that document becomes a duplicate) and one of its doc_ids
+    (so that document is renamed), and a later build date ignores no more dates."""
+    from coding.synthetic import write_corpus
+
+    lines = write_corpus(tmp_path / "all.jsonl", 21).read_text(encoding="utf-8").splitlines(keepends=True)
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    (corpus / "b.jsonl").write_text("".join(lines[:20]), encoding="utf-8")
+    _build("--input", corpus, "--out", tmp_path / "first", "--incremental", "--workers", 1, env=env)
+    again = _build("--input", corpus, "--out", tmp_path / "again", "--incremental", "--workers", 1, env=env)
+    assert "incremental: 20 documents taken from the cache" in again
+    later = {**env, "SOURCE_DATE_EPOCH": str(1767225600 + 86400 * 30)}
+    assert "incremental: 20 documents taken" in _build("--input", corpus, "--out", tmp_path / "later", "--incremental", env=later)
+    import json
+
+    renamed = {**json.loads(lines[20]), "doc_id": json.loads(lines[7])["doc_id"]}
+    (corpus / "a.jsonl").write_text(lines[3] + json.dumps(renamed) + "\n", encoding="utf-8")
+    inc = _build("--input", corpus, "--out", tmp_path / "inc", "--incremental", "--workers", 1, env=env)
+    full = _build("--input", corpus, "--out", tmp_path / "full", "--workers", 1, env=env)
+    assert "1 duplicate + 1 rejected" in full and "1 duplicate + 1 rejected" in inc
+    for name in TABLES:
+        assert (tmp_path / "inc" / f"{name}.csv").read_bytes() == (tmp_path / "full" / f"{name}.csv").read_bytes()
+
+
+def test_a_cached_file_with_an_ignored_date_is_read_again_when_the_date_becomes_acceptable(tmp_path, env):
+    """A publication date after the build date (plus two days) is ignored; a later build accepts it, so
+    the file's cached rows no longer apply."""
+    import json
+
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    doc = {"doc_id": "d1", "text": "Kenyan police arrested 12 protesters in Nairobi on Monday.", "publication_date": "2030-06-19"}
+    (corpus / "a.jsonl").write_text(json.dumps(doc) + "\n", encoding="utf-8")
+    assert env["SOURCE_DATE_EPOCH"] == "1767225600"  # 2026-01-01
+    first = _build("--input", corpus, "--out", tmp_path / "first", "--incremental", env=env)
+    assert "1 coded with a note in reason" in first
+    assert "incremental: 1 documents taken" in _build("--input", corpus, "--out", tmp_path / "again", "--incremental", env=env)
+    later = {**env, "SOURCE_DATE_EPOCH": "1924992000"}  # 2031-01-01: the date is accepted now
+    inc = _build("--input", corpus, "--out", tmp_path / "inc", "--incremental", env=later)
+    assert "incremental: 0 documents taken" in inc and "with a note" not in inc
+    _build("--input", corpus, "--out", tmp_path / "full", env=later)
+    for name in TABLES:
+        assert (tmp_path / "inc" / f"{name}.csv").read_bytes() == (tmp_path / "full" / f"{name}.csv").read_bytes()
