@@ -24,7 +24,7 @@ import logging
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from . import __version__
 from .doc_cache import DocumentCache, open_cache
@@ -41,6 +41,9 @@ from .write import TableWriter, check_output, discard, new_folder, publish, tabl
 from schemas import SCHEMA_VERSION
 from schemas.dataset import Report, validate_frames
 from schemas.tables import DOCUMENT_STATUSES
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -328,6 +331,18 @@ def build(settings: Settings, coders: Coders | CodersOnDemand, progress: Callabl
                        tally.n_noted, write, reused=(cache.reused if cache is not None else 0) + reader.reused)
 
 
+def _validated(name: str, frames: Iterable[pd.DataFrame], report: Report, counts: dict[str, int]) -> Iterator[pd.DataFrame]:
+    """Each frame of table ``name`` validated and counted, with row labels continuing the table's; the
+    valid frames while the report is clean (failures go to the report)."""
+    for frame in frames:
+        frame.index += counts[name]
+        valid, checked = validate_frames({name: frame})
+        report.failures.extend(checked.failures)
+        counts[name] += len(frame)
+        if report.ok:
+            yield valid[name]
+
+
 def _write_tables(tmp: Path, spool: Spool, rules_sha256: str, report: Report, counts: dict[str, int]) -> None:
     """The final Parquet + CSV tables in ``tmp``: documents and mentions merged from the runs in doc_id
     order, events built and validated bucket by bucket in event_id order, then the ACLED events (the
@@ -340,21 +355,11 @@ def _write_tables(tmp: Path, spool: Spool, rules_sha256: str, report: Report, co
     try:
         spool.merge(lambda docs, mentions: (writers["documents"].write_arrow(docs),
                                             writers["mentions"].write_arrow(mentions)))
-        for frame in spool.events():
-            frame.index += counts["events"]
-            valid, checked = validate_frames({"events": frame})
-            report.failures.extend(checked.failures)
-            counts["events"] += len(frame)
-            if report.ok:
-                writers["events"].write(valid["events"])
-                spool.add_events(valid["events"])
-        for frame in spool.acled_events():
-            frame.index += counts["acled_events"]
-            valid, checked = validate_frames({"acled_events": frame})
-            report.failures.extend(checked.failures)
-            counts["acled_events"] += len(frame)
-            if report.ok:
-                writers["acled_events"].write(valid["acled_events"])
+        for valid in _validated("events", spool.events(), report, counts):
+            writers["events"].write(valid)
+            spool.add_events(valid)
+        for valid in _validated("acled_events", spool.acled_events(), report, counts):
+            writers["acled_events"].write(valid)
         empty = mentions_frame([])
         for name, writer in writers.items():
             if not writer.started:  # nothing to write: the table's header (CSV) and schema (Parquet)

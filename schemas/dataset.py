@@ -78,36 +78,30 @@ def validate_frames(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataF
     return valid, report
 
 
+def _links(child: str, rows: pd.DataFrame, parent: str, parents: pd.DataFrame, key: str, count: str) -> list[Failure]:
+    """Every ``key`` of the child rows is one of the parent's, and each parent's ``count`` column says
+    how many child rows link to it (e.g. mentions -> events by event_id, num_mentions)."""
+    linked = rows[key].dropna()
+    bad = ~linked.isin(parents[key])
+    out = [Failure(child, f"{key}_in_{parent}", key, i, v) for i, v in linked[bad].items()]
+    expect = linked.value_counts()
+    got = parents.set_index(key)[count]
+    expect = expect.reindex(got.index, fill_value=0)
+    for pid in got.index[got.astype("int64") != expect.astype("int64")]:
+        out.append(Failure(parent, f"{count}_matches_{child}", count, pid, int(got[pid])))
+    return out
+
+
 def _foreign_keys(frames: dict[str, pd.DataFrame]) -> list[Failure]:
     out: list[Failure] = []
     mentions, events, documents = (frames.get(n) for n in ("mentions", "events", "documents"))
     acled = frames.get("acled_events")
     if mentions is not None and documents is not None:
-        bad = ~mentions["doc_id"].isin(documents["doc_id"])
-        out += [Failure("mentions", "doc_id_in_documents", "doc_id", i, v) for i, v in mentions.loc[bad, "doc_id"].items()]
-        counts = mentions.groupby("doc_id").size()
-        got = documents.set_index("doc_id")["n_mentions"]
-        expect = counts.reindex(got.index, fill_value=0)
-        for doc_id in got.index[got.astype("int64") != expect.astype("int64")]:
-            out.append(Failure("documents", "n_mentions_matches_mentions", "n_mentions", doc_id, int(got[doc_id])))
+        out += _links("mentions", mentions, "documents", documents, "doc_id", "n_mentions")
     if mentions is not None and events is not None:
-        linked = mentions["event_id"].dropna()
-        bad = ~linked.isin(events["event_id"])
-        out += [Failure("mentions", "event_id_in_events", "event_id", i, v) for i, v in linked[bad].items()]
-        counts = linked.value_counts()
-        got = events.set_index("event_id")["num_mentions"]
-        expect = counts.reindex(got.index, fill_value=0)
-        for event_id in got.index[got.astype("int64") != expect.astype("int64")]:
-            out.append(Failure("events", "num_mentions_matches_mentions", "num_mentions", event_id, int(got[event_id])))
+        out += _links("mentions", mentions, "events", events, "event_id", "num_mentions")
     if events is not None and acled is not None:
-        linked = events["acled_event_id"].dropna()
-        bad = ~linked.isin(acled["acled_event_id"])
-        out += [Failure("events", "acled_event_id_in_acled_events", "acled_event_id", i, v) for i, v in linked[bad].items()]
-        counts = linked.value_counts()
-        got = acled.set_index("acled_event_id")["num_events"]
-        expect = counts.reindex(got.index, fill_value=0)
-        for acled_id in got.index[got.astype("int64") != expect.astype("int64")]:
-            out.append(Failure("acled_events", "num_events_matches_events", "num_events", acled_id, int(got[acled_id])))
+        out += _links("events", events, "acled_events", acled, "acled_event_id", "num_events")
     return out
 
 
