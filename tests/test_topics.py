@@ -77,11 +77,23 @@ def test_unrelated_act_is_kept(coders):
     assert [a.code for a in out] == ["020", "190"]
 
 
+def _head_examples():
+    heads = {h.id: h for h in load_topic_rules().heads.values()}
+    return [pytest.param(text, code, id=f"{hid}:{code}") for hid, h in sorted(heads.items()) for text, code in h.examples]
+
+
+@pytest.mark.parametrize("text, code", _head_examples())
+def test_head_examples(code_text, text, code):
+    got = [m.cameo_code for m in code_text(text) if m.modality == "asserted"]
+    assert code in got, f"{text!r}: expected {code}, got {got}"
+
+
 def test_bad_statement_is_an_error(tmp_path: Path, monkeypatch):
     rules = tmp_path / "rules"
     rules.mkdir()
     (rules / "topics.yaml").write_text(
-        "heads:\n  - {id: topic.x, statement: wish, codes: [\"02\"]}\ntopics: []\n", encoding="utf-8")
+        "heads:\n  - {id: topic.x, statement: wish, codes: [\"02\"], examples: [{text: a, code: \"020\"}]}\ntopics: []\n",
+        encoding="utf-8")
     monkeypatch.setattr(topics_module, "rules_dir", lambda: rules)
     with pytest.raises(RuleError, match="statement must be one of"):
         load_topic_rules()

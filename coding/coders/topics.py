@@ -29,6 +29,7 @@ INFINITIVE = "to"
 class Head:
     id: str
     statement: str
+    examples: tuple[tuple[str, str], ...] = ()  # (sentence, code it must give): run by the tests
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,10 @@ def load_topic_rules() -> TopicRules:
     topic_items = read_yaml_items(path, "topics")
     check_unique_ids(head_items + topic_items)
     for it in head_items:
-        check_keys(it, ["id", "statement", "codes"])
+        check_keys(it, ["id", "statement", "codes"], ["examples"])
+        examples = tuple((ex.get("text", ""), ex.get("code", "")) for ex in it.data.get("examples") or ())
+        if not examples or any(not text or code not in book for text, code in examples):
+            raise it.error("R003", "a head needs examples, each a `text` and a known CAMEO `code`")
         if it.data["statement"] not in STATEMENTS:
             raise it.error("R007", f"statement must be one of {STATEMENTS}")
         for code in it.data["codes"]:
@@ -158,7 +162,7 @@ def load_topic_rules() -> TopicRules:
                 raise it.error("R005", f"no CAMEO code starts with {code!r}")
             if code in heads:
                 raise it.error("R008", f"code {code!r} already a head of {heads[code].id}")
-            heads[code] = Head(it.data["id"], it.data["statement"])
+            heads[code] = Head(it.data["id"], it.data["statement"], examples)
     phrases: dict[str, list] = {}
     for it in topic_items:
         check_keys(it, ["id", "phrases"], ["code", "codes"])
