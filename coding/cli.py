@@ -137,6 +137,14 @@ def build(inputs: tuple[Path, ...], out: Path, max_chars: int, strict: bool, wor
     )
 
 
+def _names_a_file(path: Path) -> bool:
+    """A text longer than a file name may be ("File name too long") is a text, not a path."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 @main.command()
 @click.argument("text_or_file")
 @click.option("--date", "date", default=None, help="Publication date YYYY-MM-DD (resolves 'on Wednesday').")
@@ -148,7 +156,7 @@ def code(text_or_file: str, date: str | None, explain: bool) -> None:
 
     path = Path(text_or_file)
     text = text_or_file
-    if len(text_or_file) < 4096 and path.is_file():
+    if _names_a_file(path):
         from .decode import NotText, decode
         try:
             text, _ = decode(path.read_bytes())

@@ -68,6 +68,13 @@ def test_code_explain():
     assert "KENCOP" in result.output and "tokens:" in result.output and "rules:" in result.output
 
 
+def test_code_takes_a_text_longer_than_a_file_name():
+    text = "Kenyan police arrested 12 protesters in Nairobi on Monday. " * 6  # over 255 bytes: no file name
+    result = CliRunner().invoke(main, ["code", text, "--date", "2025-06-19"])
+    assert result.exit_code == 0, result.output
+    assert "KENCOP" in result.output
+
+
 def test_code_bad_date_is_a_clear_error():
     result = CliRunner().invoke(main, ["code", "Iran condemned Israel.", "--date", "19 June"])
     assert result.exit_code == 2 and "YYYY-MM-DD" in result.output
