@@ -30,6 +30,20 @@ def first(mentions, field):
     ("On 3 May 2022, separatists attacked soldiers in Bali (Mezam, Nord-Ouest).", "CMR"),
     ("On 3 May 2022, students threw stones at police officers in Santiago - Providencia (Metropolitana).", "CHL"),
     ("On 3 May, about 40 people gathered at City Hall in Athens (Georgia) to protest rising rents.", "USA"),
+    # a subdivision the gazetteer lacks is hopped over to the division after it (Yala, Kenya, not Thailand)
+    ("On 3 May 2022, traders protested near Yala (Gem, Siaya County) over market fees.", "KEN"),
+    # no namesake in the division named after it: one in its country, not a larger one abroad
+    ("On 3 May 2022, relatives of detainees protested in Yenisehir town, Diyarbakir.", "TUR"),
+    # a division whose name is an English word, where a place's divisions are listed
+    ("On 3 May 2022, gunmen abducted two traders near Awdiinle village (Qansax Dheere, Bay).", "SOM"),
+    # a state by the abbreviation Indian news writes, in capitals only
+    ("On 3 May 2022, students staged a protest in Mandi town (Mandi district, HP) over exam fees.", "IND"),
+    # a town by its own name before another by one of its other names (Nice was once "Nis")
+    ("On 3 May 2022, teachers protested in Nis over pay.", "SRB"),
+    # "as" after a division is English, not the particle of a longer name
+    ("On 3 May 2022, fighting took place near Marinka, Donetsk as Russian forces advanced.", "UKR"),
+    # a place after the act behind a word of its topic is what the protest is about
+    ("On 3 May 2022, Ukrainian students gathered in Vienna, protesting against the war in Ukraine.", "AUT"),
 ])
 def test_place_country(code_text, text, country):
     m = first(code_text(text), "location_country")

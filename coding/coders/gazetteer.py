@@ -28,6 +28,7 @@ MAX_PLACE_TOKENS = 5
 ADMIN1_PACKAGE = "countrystatecity_countries"
 # an admin1 division ranks, among namesakes outside the document's countries, like a town of this size
 ADMIN1_RANK = 10**6
+OTHER_NAME_DISCOUNT = 4
 _CELL = 0.25  # degrees: grid cell for matching towns to the nearest town of the admin1 data
 
 
@@ -54,6 +55,7 @@ class Gazetteer:
         states, towns = _admin1_data(iso2to3)
         cities = [c for c in gc.get_cities().values() if c["population"] >= min_population and c["countrycode"] in iso2to3]
         admin1_of, admin1_own = _admin1_of_towns(cities, towns)
+        other_names: set[tuple[tuple[str, ...], Candidate]] = set()  # (name, town) by one of its other names
         for city in cities:
             iso3 = iso2to3[city["countrycode"]]
             admin1 = admin1_of.get((city["countrycode"], city.get("admin1code"))) or admin1_own.get(city["geonameid"])
@@ -61,20 +63,28 @@ class Gazetteer:
                              float(city["latitude"]), float(city["longitude"]), int(city["population"]), False)
             names = {city["name"]}
             if city["population"] >= alternates_from:
-                names.update(a for a in city.get("alternatenames", ()) if a.isascii() and a[:1].isupper() and len(a) > 3)
+                names.update(a for a in city.get("alternatenames", ()) if a.isascii() and a[:1].isupper() and len(a) >= 3 and not a.isupper())
+            own = fold(normalise_phrase(city["name"]))
             for name in names:
-                self.places.setdefault(fold(normalise_phrase(name)), []).append(cand)
+                key = fold(normalise_phrase(name))
+                self.places.setdefault(key, []).append(cand)
+                if key != own:
+                    other_names.add((key, cand))
         self._add_countries()
         self._add_admin1(states, tuple(spec.get("admin1_suffixes") or ()), _admin1_aliases(states))
         self._add_named_regions()
         self._add_regions()
-        for cands in self.places.values():
-            cands.sort(key=lambda c: (not c.is_country, -c.population))
+        for key, cands in self.places.items():
+            # a town by one of its other names ranks like one a quarter its size: Nis is Nis, Serbia,
+            # before Nice ("Nis" in Occitan)
+            cands.sort(key=lambda c: (not c.is_country,
+                                      -(c.population // OTHER_NAME_DISCOUNT if (key, c) in other_names else c.population)))
         # kept as plain tuples: they unpickle from the rules cache about 4x faster than objects
         self.places = {k: tuple(tuple(c) for c in v) for k, v in self.places.items()}
         # one-word names that are also English words ("police", "temple", "march"), looked up here
         # so that coding needs no lemminflect tables
         self.english_names = frozenset(k[0] for k in self.places if len(k) == 1 and english_word(k[0]))
+        self.english_divisions = {k: tuple(v) for k, v in self.english_divisions.items()}
 
     def _add_countries(self) -> None:
         self.countries: dict[str, Candidate] = {}
@@ -92,22 +102,30 @@ class Gazetteer:
                     aliases: dict[tuple[str, str], list[str]]) -> None:
         """Admin1 divisions by name, by name without a generic suffix ("Mon State" -> "Mon") and by the
         other names of places.yaml `admin1_aliases` ("Al Hasakeh"); not a one-word English word
-        ("Centre", "Coast"); a country's name only as a division ("Athens (Georgia)"), never as a place."""
+        ("Centre", "Coast", "Bay": those only where a place's divisions are listed, `division_lookup`); a
+        country's name only as a division ("Athens (Georgia)"), never as a place."""
         self.admin1_names: dict[tuple[str, ...], frozenset[tuple[str, str]]] = {}
+        self.english_divisions: dict[tuple[str, ...], list] = {}
         owners: dict[tuple[str, ...], set[tuple[str, str]]] = {}
         for iso3, name, lat, lon in states:
             keys = {fold(normalise_phrase(name))}
             for suffix in suffixes:
                 if name.endswith(" " + suffix):
                     keys.add(fold(normalise_phrase(name[: -len(suffix) - 1])))
-            keys.update(fold(normalise_phrase(alias)) for alias in aliases.get((iso3, name), ()))
-            for key in keys:
-                if not key or (len(key) == 1 and english_word(key[0])):
+            keys = {key: name for key in keys}
+            for alias in aliases.get((iso3, name), ()):
+                # an abbreviation ("UP", "WB") names the division only as written, never "up"
+                keys[fold(normalise_phrase(alias))] = alias if _acronym(alias) else name
+            for key, written in keys.items():
+                if not key:
+                    continue
+                cand = Candidate(written, iso3, name, lat, lon, ADMIN1_RANK, False, written != name, True)
+                if len(key) == 1 and written == name and english_word(key[0]):
+                    self.english_divisions.setdefault(key, []).append(tuple(cand))
                     continue
                 owners.setdefault(key, set()).add((iso3, name))
                 if any(c.is_country for c in self.places.get(key, ())):
                     continue  # "Georgia" names the country as a place, the US state only as a division
-                cand = Candidate(name, iso3, name, lat, lon, ADMIN1_RANK, False, False, True)
                 self.places.setdefault(key, []).append(cand)
         self.admin1_names = {k: frozenset(v) for k, v in owners.items()}
 
@@ -142,7 +160,8 @@ class Gazetteer:
         for key, pairs in self.admin1_names.items():
             owners.setdefault(key, set()).update(c for c, _ in pairs)
         self.regions = {k: next(iter(v)) for k, v in owners.items()
-                        if len(v) == 1 and not any(c.is_country for c in self.places.get(k, ()))}
+                        if len(v) == 1 and not any(c.is_country for c in self.places.get(k, ()))
+                        and not (len(k) == 1 and english_word(k[0]))}  # "South", "Centre" say no country
         self.max_region_tokens = max((len(k) for k in owners), default=1)
 
     def regions_named(self, sentence: Sentence, skip: frozenset[int] = frozenset()) -> tuple[list[str], list[tuple[str, str]]]:
@@ -176,6 +195,15 @@ class Gazetteer:
 
     def country(self, iso3: str) -> Candidate | None:
         return self.countries.get(iso3)
+
+    def division_lookup(self, norms: list[str], i: int) -> tuple[int, list[Candidate]] | None:
+        """`lookup`, and the divisions whose one-word name is an English word ("Western", "Bay"): for
+        a name in the list of divisions after a place ("Miisra village (Qansax Dheere, Bay)")."""
+        found = self.lookup(norms, i)
+        english = self.english_divisions.get(tuple(norms[i:i + 1])) if i < len(norms) else None
+        if english and (found is None or found[0] == 1):
+            return 1, [Candidate._make(c) for c in english] + (found[1] if found else [])
+        return found
 
     def lookup(self, norms: list[str], i: int) -> tuple[int, list[Candidate]] | None:
         for n in range(min(MAX_PLACE_TOKENS, len(norms) - i), 0, -1):
@@ -286,6 +314,11 @@ def _fold_word(word: str) -> str:
 
 
 @lru_cache(maxsize=65536)
+def _acronym(name: str) -> bool:
+    letters = name.replace("&", "")
+    return len(letters) <= 4 and letters.isupper() and letters.isalpha()
+
+
 def english_word(word: str) -> bool:
     return bool(lemminflect.getAllLemmas(word))
 

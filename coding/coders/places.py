@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from ..records import Actor, PlaceFinding, Sentence
 from ..rulebook import as_bool, as_int, check_keys, check_unique_ids, read_yaml, read_yaml_items, rules_dir
 from ..text import normalise_phrase
-from .gazetteer import Candidate, Gazetteer, _fold_word, fold
+from .gazetteer import Candidate, Gazetteer, _fold_word, english_word, fold
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ class PlaceRules:
     division_town_population: int = 50000  # a town this big after a place stands for its division
     subplace_heads: frozenset[str] = frozenset()  # "the Sarandi neighborhood", "Wellington Street"
     designating: frozenset[str] = frozenset()  # ids of locatives that name where the event is coded ("coded to X")
+    topic_words: frozenset[str] = frozenset()  # "against", "over": what follows is what an act is about
+    english_particles: frozenset[str] = frozenset()  # name particles that are English words too ("as", "do")
 
 
 def load_place_rules() -> PlaceRules:
@@ -60,7 +62,8 @@ def load_place_rules() -> PlaceRules:
                       int(data.get("min_population", 15000)),
                       (data["named_place"]["id"], int(data["named_place"]["precision"])),
                       frozenset(data["name_particles"]), frozenset(data["name_heads"]),
-                      int(data["division_town_population"]), frozenset(data["subplace_heads"]), frozenset(designating))
+                      int(data["division_town_population"]), frozenset(data["subplace_heads"]), frozenset(designating),
+                      frozenset(data["topic_words"]), frozenset(p for p in data["name_particles"] if english_word(p)))
 
 
 def find_places(
@@ -173,6 +176,10 @@ def _place_at(sentence: Sentence, norms, j: int, gazetteer: Gazetteer, doc_count
         return None
     local = (_divisions_after(toks, norms, j + n, gazetteer, rules, tuple(norms[j:j + n])) if len(cands) > 1
              else frozenset())
+    if local and not any((c.country, c.admin1) in local for c in cands):
+        # "Yenisehir town, Diyarbakir": no namesake lies in the division named after it; one in its
+        # country is nearer the truth than a larger one abroad (Larisa, Greece, once "Yenisehir")
+        cands = [c for c in cands if c.country in {d for d, _ in local}] or cands
     best = _disambiguate(cands, doc_countries, divisions, local)
     text = sentence.text[first_tok.start - sentence.start: toks[j + n - 1].end - sentence.start]
     precision = 3 if best.is_country or best.is_region else 2 if via_region else precision
@@ -244,16 +251,25 @@ def _region_after_unknown(sentence: Sentence, norms: list[str], j: int, gazettee
         if k + 1 >= len(norms) or norms[k] not in (",", "("):
             return None
         k += 1
-        found = gazetteer.lookup(norms, k)
-        if found is not None and found[0] == 1 and norms[k] in rules.name_particles \
-                and _longer_name(toks, k + 1, rules.name_particles):
-            continue  # "(Al Dhaher, Sadah)": "Al" begins a name the gazetteer lacks; hop over it
+        found = gazetteer.division_lookup(norms, k) if toks[k].text[:1].isupper() else gazetteer.lookup(norms, k)
+        if found is not None and _begins_unknown_name(toks, norms, k + found[0], rules):
+            continue  # "(Al Dhaher, Sadah)", "(Bab al-Amud)", "(South 24 Parganas, WB)": a longer name the gazetteer lacks
         if found is not None and countries:
             found = (found[0], [c for c in found[1] if c.country in countries or c.is_country]) if any(
                 c.country in countries or c.is_country for c in found[1]) else None
         if found is not None:
             return k, found
     return None
+
+
+def _begins_unknown_name(toks, norms, k: int, rules: PlaceRules) -> bool:
+    """The name found before token ``k`` goes on: a longer name the gazetteer lacks ("Al Dhaher",
+    "Bab al-Amud", "South 24 Parganas"); not a generic word after it ("Mandi District")."""
+    if k >= len(toks) or norms[k] in rules.skip:
+        return False
+    if norms[k] in rules.english_particles and not (k + 1 < len(toks) and toks[k + 1].text == "-"):
+        return False  # "near Marinka, Donetsk as Russian forces ...": "as" here is English
+    return toks[k].text.isdigit() or _longer_name(toks, k, rules.name_particles)
 
 
 def _name_continues(text: str) -> bool:
@@ -294,20 +310,28 @@ def _disambiguate(cands: list[Candidate], doc_countries: frozenset[str],
 
 def _divisions_after(toks, norms, k: int, gazetteer: Gazetteer, rules: PlaceRules,
                      name: tuple[str, ...]) -> frozenset[tuple[str, str]]:
-    """(country, admin1) of the places named right after a place, behind "," or "(" (up to two:
-    "Koro (Koro, Mopti)"): a division, or the division of the largest town of that name
-    ("Oleksandrivka, Kharkiv")."""
+    """(country, admin1) of the places named right after a place, behind "," or "(" (up to three:
+    "Koro (Koro, Mopti)", over names the gazetteer lacks: "Yala (Gem, Siaya)"): a division, or the
+    division of the largest town of that name ("Oleksandrivka, Kharkiv")."""
     out: set[tuple[str, str]] = set()
-    for _ in range(2):
+    for _ in range(_REGION_HOPS):
         while k < len(norms) and norms[k] in rules.skip:
             k += 1
         if k + 1 >= len(norms) or norms[k] not in (",", "("):
             break
         k += 1
-        found = gazetteer.lookup(norms, k) if toks[k].text[:1].isupper() else None
-        if found is None:
+        if not toks[k].text[:1].isupper():
             break
+        found = gazetteer.division_lookup(norms, k)
+        if found is None:  # "Yala (Gem, Siaya County)": a subdivision the gazetteer lacks; go on to the next
+            start = k
+            while k < len(norms) and k < start + 6 and (toks[k].text[:1].isupper() or (
+                    k > start and _longer_name(toks, k, rules.name_particles))):
+                k += 1
+            continue
         n, cands = found
+        written = " ".join(t.text for t in toks[k:k + n])
+        cands = [c for c in cands if not c.exact_case or c.name == written]
         if tuple(norms[k:k + n]) != name:  # "San Jose, San Jose": the same name again says nothing
             out.update((c.country, c.admin1) for c in cands if c.admin1 and c.is_region)
             town = next((c for c in cands if not c.is_region and not c.is_country), None)
@@ -321,19 +345,20 @@ def place_for(
     places: list[tuple[int, PlaceFinding]], token: int, norms: list[str], rules: PlaceRules
 ) -> PlaceFinding | None:
     """The place of an action at ``token``: the first named after it, else the last before it in
-    the same clause ("While Europe meets in Geneva, and Iran and Israel trade blows": not Geneva)."""
-    after = [p for i, p in places if i >= token]
-    if after:
-        return after[0]
+    the same clause ("While Europe meets in Geneva, and Iran and Israel trade blows": not Geneva).
+    A place after the action behind a word of its topic ("gathered in Bratislava, protesting against
+    the war in Ukraine") gives way to a place before it."""
+    after = [(i, p) for i, p in places if i >= token]
     before = [(i, p) for i, p in places if i < token]
-    if not before:
-        return None
-    i, p = before[-1]
-    between = norms[i:token]
-    for k in range(len(between) - 1):
-        if between[k] in (",", ";") and between[k + 1] in rules.clause_joiners:
-            return None
-    return p
+    near = None
+    if before:
+        i, near = before[-1]
+        between = norms[i:token]
+        if any(between[k] in (",", ";") and between[k + 1] in rules.clause_joiners for k in range(len(between) - 1)):
+            near = None
+    if after and (near is None or not any(w in rules.topic_words for w in norms[token:after[0][0]])):
+        return after[0][1]
+    return near
 
 
 def find_dateline(
