@@ -44,6 +44,14 @@ def first(mentions, field):
     ("On 3 May 2022, fighting took place near Marinka, Donetsk as Russian forces advanced.", "UKR"),
     # a place after the act behind a word of its topic is what the protest is about
     ("On 3 May 2022, Ukrainian students gathered in Vienna, protesting against the war in Ukraine.", "AUT"),
+    # a generic word after a known name does not make it a longer, unknown name
+    ("On 3 May 2022, supporters of the jailed mayor rallied in Rustavi City.", "GEO"),
+    # a hyphenated town name written without its hyphens
+    ("On 3 May 2022, dockers marched in Saint Nazaire over pensions.", "FRA"),
+    # a district of places.yaml `districts` after an unknown village
+    ("On 3 May 2022, farmers staged a protest in Pipara village (Mahottari district) over fertiliser.", "NPL"),
+    # "regency" is a generic word of a division's name, hopped over to the province
+    ("On 3 May 2022, workers protested in Cikarang district (Bekasi regency, West Java province).", "IDN"),
 ])
 def test_place_country(code_text, text, country):
     m = first(code_text(text), "location_country")

@@ -29,6 +29,8 @@ ADMIN1_PACKAGE = "countrystatecity_countries"
 # an admin1 division ranks, among namesakes outside the document's countries, like a town of this size
 ADMIN1_RANK = 10**6
 OTHER_NAME_DISCOUNT = 4
+# a district of places.yaml `districts` ranks, among namesakes, like a town of this size
+DISTRICT_RANK = 200_000
 _CELL = 0.25  # degrees: grid cell for matching towns to the nearest town of the admin1 data
 
 
@@ -67,12 +69,14 @@ class Gazetteer:
             own = fold(normalise_phrase(city["name"]))
             for name in names:
                 key = fold(normalise_phrase(name))
-                self.places.setdefault(key, []).append(cand)
-                if key != own:
-                    other_names.add((key, cand))
+                for k in {key, _unhyphenated(key)}:  # "Saint-Denis" is also written "Saint Denis"
+                    self.places.setdefault(k, []).append(cand)
+                    if key != own:
+                        other_names.add((k, cand))
         self._add_countries()
         self._add_admin1(states, tuple(spec.get("admin1_suffixes") or ()), _admin1_aliases(states))
         self._add_named_regions()
+        self._add_districts(states)
         self._add_regions()
         for key, cands in self.places.items():
             # a town by one of its other names ranks like one a quarter its size: Nis is Nis, Serbia,
@@ -145,6 +149,27 @@ class Gazetteer:
                                  False, False, True)
                 self.places.setdefault(fold(normalise_phrase(name)), []).insert(0, cand)
 
+    def _add_districts(self, states: list[tuple[str, str, float, float]]) -> None:
+        """places.yaml `districts`: second-level divisions the admin1 data lacks, placed at the centre
+        of their admin1 division; ranked like a town of DISTRICT_RANK people."""
+        path = rules_dir() / "places.yaml"
+        centres = {(c, n): (lat, lon) for c, n, lat, lon in states}
+        self.district_owners: dict[tuple[str, ...], set[str]] = {}
+        self.district_words = frozenset(read_yaml(path)[0].get("district_words") or ())
+        items = read_yaml_items(path, "districts")
+        check_unique_ids(items)
+        for it in items:
+            check_keys(it, ["id", "country", "admin1", "names"], ["note"])
+            key = (it.data["country"], it.data["admin1"])
+            if centres and key not in centres:
+                raise it.error("R007", f"no admin1 division {it.data['admin1']!r} in {it.data['country']}")
+            lat, lon = centres.get(key, (0.0, 0.0))
+            for name in it.data["names"]:
+                cand = Candidate(name, key[0], key[1], lat, lon, DISTRICT_RANK, False, False, True)
+                k = fold(normalise_phrase(name))
+                self.places.setdefault(k, []).append(cand)
+                self.district_owners.setdefault(k, set()).add(key[0])
+
     def _add_regions(self) -> None:
         """First- and second-level subdivisions (ISO 3166-2 via pycountry) by name -> their country,
         when the name is unique to one country and not a country's name: "(Sinaloa)" says Mexico."""
@@ -167,7 +192,8 @@ class Gazetteer:
     def regions_named(self, sentence: Sentence, skip: frozenset[int] = frozenset()) -> tuple[list[str], list[tuple[str, str]]]:
         """The subdivision names written (capitalised) in a sentence, outside the tokens ``skip`` (names
         of people and organisations: "Judge Alejandro Rivera"): the countries of those unique to one
-        country, and every (country, admin1 name) they may be."""
+        country, and every (country, admin1 name) they may be; a district name of places.yaml
+        `districts` says its country before a district word ("Bara district")."""
         toks = sentence.tokens
         norms = fold(sentence.norms)
         countries, divisions = [], []
@@ -179,6 +205,10 @@ class Gazetteer:
                 for n in range(min(self.max_region_tokens, len(toks) - i), 0, -1):
                     key = tuple(norms[i:i + n])
                     iso3 = self.regions.get(key)
+                    owners = self.district_owners.get(key)
+                    if iso3 is None and owners and len(owners) == 1 and i + n < len(norms) \
+                            and norms[i + n] in self.district_words:
+                        iso3 = next(iter(owners))  # "(Bara district)" says Nepal; "Bara town" does not
                     pairs = self.admin1_names.get(key)
                     if iso3 is not None or pairs:
                         if iso3 is not None:
@@ -314,6 +344,10 @@ def _fold_word(word: str) -> str:
 
 
 @lru_cache(maxsize=65536)
+def _unhyphenated(key: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(w for w in key if w != "-") if len(key) > 2 else key
+
+
 def _acronym(name: str) -> bool:
     letters = name.replace("&", "")
     return len(letters) <= 4 and letters.isupper() and letters.isalpha()

@@ -146,7 +146,8 @@ def _place_at(sentence: Sentence, norms, j: int, gazetteer: Gazetteer, doc_count
         cands = [c for c in cands if not c.exact_case or c.name == written]
         if _acronym(written):  # "IS", "TO": an acronym is no town (countries' codes are exact-case)
             cands = [c for c in cands if c.exact_case]
-        if not lowercase_doc and _longer_name(toks, j + n, rules.name_particles):
+        if not lowercase_doc and _longer_name(toks, j + n, rules.name_particles) \
+                and not _generic_head(toks, norms, j + n, rules):
             cands = []  # "Playa Rica" is not "Playa", "Ras al-Ain" not "Ras": a name the gazetteer lacks
         if n == 1 and j > 0 and norms[j - 1] == "the" and norms[j] in gazetteer.english_names:
             cands = []  # "outside the Congress"
@@ -184,6 +185,16 @@ def _place_at(sentence: Sentence, norms, j: int, gazetteer: Gazetteer, doc_count
     text = sentence.text[first_tok.start - sentence.start: toks[j + n - 1].end - sentence.start]
     precision = 3 if best.is_country or best.is_region else 2 if via_region else precision
     return j, n, PlaceFinding(text, best.country, best.admin1, best.latitude, best.longitude, precision, rule_id)
+
+
+def _generic_head(toks, norms, k: int, rules: PlaceRules) -> bool:
+    """ "Rustavi City", "Al Bayda City": a generic word after a name, not the start of a longer name
+    ("Louisiana State University", "the Lazio Region's project" name institutions)."""
+    if norms[k] not in rules.skip:
+        return False
+    if k + 1 < len(toks) and (toks[k + 1].norm in ("'s", "’s") or _longer_name(toks, k + 1, rules.name_particles)):
+        return False
+    return True
 
 
 def _acronym(written: str) -> bool:
