@@ -139,6 +139,13 @@ def test_toll_of_a_following_sentence_is_counted_once():
     ("On 3 May, police clashed with villagers in Koraput over a land dispute.", "Mob violence"),
     ("On 3 May, soldiers raided a village and burned down ten houses near Shwebo.", "Looting/property destruction"),
     ("On 3 May, students burned effigies of the minister at a protest in Bhopal.", "Peaceful protest"),
+    # confiscating property (CAMEO 1711) is no abduction
+    ("On 3 May, Myanmar soldiers sealed and seized the house of an opposition politician in Mandalay.",
+     "Looting/property destruction"),
+    ("On 3 May, Malian soldiers discovered and defused two IEDs planted by JNIM militants near Gao.", "Disrupted weapons use"),
+    ("On 3 May, Yemeni government forces took control of the port peacefully after the rebels withdrew.",
+     "Non-violent transfer of territory"),
+    ("On 3 May, rowdy youths disrupted a campaign meeting in Kisumu.", "Mob violence"),
 ])
 def test_acled_sub_event_type(code_text, text, sub_event):
     m = first(code_text(text), "acled_sub_event_type")
