@@ -112,7 +112,7 @@ def make_mention(
         target_text=target.text if target else None, target_code=target_code,
         target_country=target.country if target else None, target_role=target.role if target else None,
         target_type=target_type,
-        target_acled=acled.actor_name(target, target_type, material_conflict) if target is not None else None,
+        target_acled=_target_name(target, target_type, material_conflict, acled),
         acled_event_type=ac.event_type if ac else None, acled_sub_event_type=ac.sub_event_type if ac else None,
         disorder_type=ac.disorder_type if ac else None,
         location_text=place.text if place else None, location_country=place.country if place else None,
@@ -120,6 +120,18 @@ def make_mention(
         longitude=place.longitude if place else None, geo_precision=place.precision if place else None,
         fatalities=deaths[0] if deaths else None, modality=mode, rule_ids=";".join(rule_ids), coder_version=version,
     )
+
+
+def _target_name(target: Actor | None, target_type: str | None, material_conflict: bool,
+                 acled: AcledRules) -> str | None:
+    """The target's ACLED-style name. A target that only stands for the country of the event's place
+    ("shelled Kharkiv", "rallied in Nakuru") names no actor: it has a name only when a rule gave it a
+    type ("Civilians (Ukraine)"), never "Military Forces of ..." by default."""
+    if target is None:
+        return None
+    if TARGET_FROM_PLACE_RULE in target.rule_ids and target_type is None:
+        return None
+    return acled.actor_name(target, target_type, material_conflict)
 
 
 _EVENT_FIRST = [

@@ -10,6 +10,8 @@ import pytest
     ("Israel struck Iran.", "Military Forces of Israel", "Military Forces of Iran"),
     ("Philippine troops clashed with rebels in Mindanao.", "Military Forces of the Philippines",
      "Unidentified Armed Group (Philippines)"),
+    # a target standing only for the country of the place names no actor (was "Military Forces of Kenya")
+    ("On 3 May 2024, Kenyan teachers gathered in Nakuru in a large rally.", "Protesters (Kenya)", None),
 ])
 def test_acled_actor_names(code_text, text, actor, target):
     m = next(m for m in code_text(text) if m.modality == "asserted")
