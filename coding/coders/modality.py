@@ -38,6 +38,8 @@ class ModalityRules:
     scope_breakers: frozenset[str]
     rules: tuple[ModalityRule, ...]
     intent_roots: frozenset[str]
+    relative_openers: frozenset[str] = frozenset()  # "which", "who": open a clause set off by commas or dashes
+    parenthesis_marks: frozenset[str] = frozenset()  # ",", "-": what sets such a clause off
 
 
 def load_modality_rules() -> ModalityRules:
@@ -45,7 +47,7 @@ def load_modality_rules() -> ModalityRules:
     data, _ = read_yaml(path)
     for key in data:
         if key not in ("window_before", "window_after", "window_before_nominal", "scope_breakers", "categories",
-                       "intent_roots"):
+                       "intent_roots", "relative_openers", "parenthesis_marks"):
             raise RuleError("R002", "rules/modality.yaml", None, f"unknown key '{key}'")
     items = read_yaml_items(path, "categories")
     check_unique_ids(items)
@@ -70,7 +72,8 @@ def load_modality_rules() -> ModalityRules:
     rules.sort(key=lambda r: order[r.modality])
     return ModalityRules(int(data["window_before"]), int(data["window_after"]),
                          int(data.get("window_before_nominal", data["window_before"])), frozenset(data["scope_breakers"]),
-                         tuple(rules), frozenset(data.get("intent_roots") or ()))
+                         tuple(rules), frozenset(data.get("intent_roots") or ()),
+                         frozenset(data.get("relative_openers") or ()), frozenset(data.get("parenthesis_marks") or ()))
 
 
 def _beside_number(norms: list[str], i: int) -> bool:
@@ -151,6 +154,19 @@ def _past_year(sentence: Sentence, action: ActionMatch, grammar: Grammar, latest
     return False
 
 
+def _after_relative_clause(norms: list[str], lo: int, start: int, rules: ModalityRules) -> int:
+    """The start of the scope once a relative clause set off right before the act is left out:
+    "Iran - which denies the charge - attacked Israel", "Iran, which denies it, attacked Israel": the
+    denial is Iran's, not a negation of the attack."""
+    for close in range(start - 1, lo - 1, -1):
+        if norms[close] in rules.parenthesis_marks:
+            for o in range(close - 1, max(lo, 1) - 1, -1):
+                if norms[o] in rules.relative_openers and norms[o - 1] in rules.parenthesis_marks:
+                    return close + 1
+            return lo
+    return lo
+
+
 def modality(
     action: ActionMatch, sentence: Sentence, rules: ModalityRules, grammar: Grammar, speech_verb: int | None = None,
     published: int | None = None,
@@ -170,6 +186,7 @@ def modality(
         if w in grammar.clause_boundaries or w in rules.scope_breakers:
             break
         lo -= 1
+    lo = _after_relative_clause(norms, lo, action.start, rules)
     ahead = rules.window_after if action.source != "speaker" and action.nominal else 0
     hi = min(len(norms), action.end + ahead)
     intent = action.code[:2] in rules.intent_roots
