@@ -29,6 +29,8 @@ ADMIN1_PACKAGE = "countrystatecity_countries"
 # an admin1 division ranks, among namesakes outside the document's countries, like a town of this size
 ADMIN1_RANK = 10**6
 OTHER_NAME_DISCOUNT = 4
+# a three-letter other name counts only for a city this big ("Kut" is Al-Kut; "Raj" is no name of Rye, NY)
+SHORT_NAME_POPULATION = 100_000
 # a district of places.yaml `districts` ranks, among namesakes, like a town of this size
 DISTRICT_RANK = 200_000
 _CELL = 0.25  # degrees: grid cell for matching towns to the nearest town of the admin1 data
@@ -65,7 +67,8 @@ class Gazetteer:
                              float(city["latitude"]), float(city["longitude"]), int(city["population"]), False)
             names = {city["name"]}
             if city["population"] >= alternates_from:
-                names.update(a for a in city.get("alternatenames", ()) if a.isascii() and a[:1].isupper() and len(a) >= 3 and not a.isupper())
+                names.update(a for a in city.get("alternatenames", ()) if a.isascii() and a[:1].isupper()
+                             and not a.isupper() and (len(a) > 3 or (len(a) == 3 and city["population"] >= SHORT_NAME_POPULATION)))
             own = fold(normalise_phrase(city["name"]))
             for name in names:
                 key = fold(normalise_phrase(name))
