@@ -116,3 +116,11 @@ def test_an_actor_code_the_schema_rejects_is_a_rule_error(tmp_path, monkeypatch)
     with pytest.raises(RuleError) as err:
         lexicon.load_lexicon()
     assert err.value.code == "R007" and err.value.line == n + 1
+
+
+def test_organisations_written_the_same_are_told_apart_by_the_countries_in_view(coders):
+    # "SNA" is the Syrian National Army and the Somali National Army: the countries named decide
+    somali = actors_of(coders, "Al Shabaab fighters ambushed a convoy near Baidoa. SNA troops repelled them.")
+    assert ("SNA troops", "SOMMIL") in somali[1]
+    syrian = actors_of(coders, "Syrian Kurdish forces held the town. SNA fighters shelled it.")
+    assert ("SNA fighters", "SYRINSSNA") in syrian[1]

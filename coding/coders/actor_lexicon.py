@@ -50,7 +50,7 @@ class Piece:
     start: int  # token index
     end: int  # exclusive
     entry: Entry
-    namesakes: tuple[Entry, ...] = ()  # other people of the same country written the same ("President Bush")
+    namesakes: tuple[Entry, ...] = ()  # other people ("President Bush") or organisations ("SNA") written the same
 
 
 class ActorLexicon:
@@ -80,7 +80,9 @@ class ActorLexicon:
                 continue
             for k, (written, entry) in enumerate(entries):
                 if self._case_ok(entry, written, originals[first:first + n_tokens], lowercase_doc):
-                    namesakes = tuple(e for _, e in entries[k + 1:] if e.kind == PERSON) if entry.kind == PERSON else ()
+                    # other people ("President Bush") or organisations ("SNA") written the same
+                    namesakes = (tuple(e for _, e in entries[k + 1:] if e.kind == entry.kind)
+                                 if entry.kind in (PERSON, ORG) else ())
                     found.append(Piece(first, first + n_tokens, entry, namesakes))
                     break
         # leftmost-longest, non-overlapping

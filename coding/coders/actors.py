@@ -28,6 +28,7 @@ class Memory:
     persons: tuple[Actor, ...] = ()  # most salient last
     last_pair: tuple[Actor, Actor] | None = None
     last_speaker: Actor | None = None
+    countries: tuple[str, ...] = ()  # countries of the actors named so far, most recent last
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,21 @@ class SentenceActors:
     speech_verb: int | None  # token index of the speaker's verb of saying
     name_tokens: frozenset[int] = frozenset()  # tokens inside proper names (no action trigger there)
     not_place_tokens: frozenset[int] = frozenset()  # inside names of people and organisations ("NATO" is no town)
+
+
+def _of_countries_in_view(pieces: list[Piece], memory: Memory) -> list[Piece]:
+    """Of organisations written the same ("SNA": the Syrian or the Somali National Army), the one of
+    a country the sentence or the document has named so far; else the dictionary's first."""
+    if not any(p.namesakes and p.entry.kind == ORG for p in pieces):
+        return pieces
+    in_view = set(memory.countries) | {p.entry.country for p in pieces if p.entry.country and not p.namesakes}
+    out = []
+    for p in pieces:
+        if p.namesakes and p.entry.kind == ORG:
+            chosen = next((e for e in (p.entry, *p.namesakes) if e.country in in_view), p.entry)
+            p = replace(p, entry=chosen, namesakes=())
+        out.append(p)
+    return out
 
 
 def _in_office(piece: Piece, on: dt.date | None) -> Entry:
@@ -308,6 +324,7 @@ def code_sentence(
     pieces = lexicon.scan(norms, originals, lowercase_doc)
     if not lowercase_doc:
         pieces = _not_surnames(pieces, originals, grammar.surname_titles)
+    pieces = _of_countries_in_view(pieces, memory)
     named: list[Actor] = []
     corefs: list[Piece] = []
     covered = {i for p in pieces for i in range(p.start, p.end)}
@@ -395,4 +412,7 @@ def _remember(memory: Memory, groups: list[ActorGroup], speaker: ActorGroup | No
         memory = replace(memory, last_pair=pair)
     if speaker is not None:
         memory = replace(memory, last_speaker=speaker.members[0])
+    named = [m.country for grp in groups for m in grp.members if m.country]
+    if named:
+        memory = replace(memory, countries=tuple(dict.fromkeys([c for c in memory.countries if c not in named] + named))[-8:])
     return memory
