@@ -12,6 +12,9 @@ import pytest
      "Unidentified Armed Group (Philippines)"),
     # a target standing only for the country of the place names no actor (was "Military Forces of Kenya")
     ("On 3 May 2024, Kenyan teachers gathered in Nakuru in a large rally.", "Protesters (Kenya)", None),
+    # a named group under the name ACLED gives it (organisations.jsonl acled_name)
+    ("JNIM militants attacked Malian soldiers near Gao.", "JNIM: Group for Support of Islam and Muslims",
+     "Military Forces of Mali"),
 ])
 def test_acled_actor_names(code_text, text, actor, target):
     m = next(m for m in code_text(text) if m.modality == "asserted")
