@@ -63,6 +63,16 @@ def test_town_carries_its_admin1_division(code_text):
     assert (m.location_country, m.admin1) == ("PAK", "Punjab")
 
 
+def test_namesake_far_from_the_division_named_after_it_is_placed_in_the_division(code_text):
+    # the gazetteer's only Yenisehir is in Bursa, 900 km away: the event is in Diyarbakir
+    m = first(code_text("On 3 May 2022, relatives of detainees protested in Yenisehir town, Diyarbakir, on Monday."),
+              "location_country")
+    assert (m.location_country, m.admin1, m.location_text) == ("TUR", "Diyarbakır", "Yenisehir")
+    # a list of places is no division: Izium stays in Kharkiv oblast
+    m = first(code_text("On 3 May 2022, Russian forces shelled Izium, Donetsk and Luhansk."), "location_country")
+    assert m.admin1 == "Kharkivska"
+
+
 def test_acronym_is_no_town(code_text):
     ms = code_text("On 3 May, Iraqi warplanes struck IS positions in the desert.")
     assert all(m.location_text != "IS" for m in ms)

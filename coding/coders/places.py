@@ -5,6 +5,7 @@ Canton, China; Moscow, Russia before Moscow, Idaho)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ..records import Actor, PlaceFinding, Sentence
@@ -34,6 +35,7 @@ class PlaceRules:
     division_town_population: int = 50000  # a town this big after a place stands for its division
     subplace_heads: frozenset[str] = frozenset()  # "the Sarandi neighborhood", "Wellington Street"
     designating: frozenset[str] = frozenset()  # ids of locatives that name where the event is coded ("coded to X")
+    namesake_km: int = 150  # a town this far from the division named after it is a namesake ("Yenisehir, Diyarbakir")
     topic_words: frozenset[str] = frozenset()  # "against", "over": what follows is what an act is about
     english_particles: frozenset[str] = frozenset()  # name particles that are English words too ("as", "do")
 
@@ -63,6 +65,7 @@ def load_place_rules() -> PlaceRules:
                       (data["named_place"]["id"], int(data["named_place"]["precision"])),
                       frozenset(data["name_particles"]), frozenset(data["name_heads"]),
                       int(data["division_town_population"]), frozenset(data["subplace_heads"]), frozenset(designating),
+                      int(data["namesake_km"]),
                       frozenset(data["topic_words"]), frozenset(p for p in data["name_particles"] if english_word(p)))
 
 
@@ -175,12 +178,21 @@ def _place_at(sentence: Sentence, norms, j: int, gazetteer: Gazetteer, doc_count
         return None
     if strict and not written[:1].isupper():
         return None
-    local = (_divisions_after(toks, norms, j + n, gazetteer, rules, tuple(norms[j:j + n])) if len(cands) > 1
-             else frozenset())
+    local, spec = (_divisions_after(toks, norms, j + n, gazetteer, rules, tuple(norms[j:j + n])) if len(cands) > 1
+                   else (frozenset(), ()))
     if local and not any((c.country, c.admin1) in local for c in cands):
-        # "Yenisehir town, Diyarbakir": no namesake lies in the division named after it; one in its
-        # country is nearer the truth than a larger one abroad (Larisa, Greece, once "Yenisehir")
-        cands = [c for c in cands if c.country in {d for d, _ in local}] or cands
+        # "Yenisehir town, Diyarbakir": no namesake lies in the division named after it. A small town
+        # the gazetteer lacks is in that division ("Yenisehir (Diyarbakir)" is a district of Diyarbakir,
+        # not the town in Bursa); else one in its country is nearer the truth than a larger one abroad
+        # (Larisa, Greece, once "Yenisehir")
+        countries = {d for d, _ in local}
+        same = [c for c in cands if c.country in countries]
+        named = [d for d in spec if d.country in {c.country for c in same}]
+        named = [d for d in named if d.is_region] or named  # "(Merida)": the state, not the town in Mexico
+        if named and all(min(_km(c, d) for d in named) > rules.namesake_km for c in same):
+            cands, via_region = named, True
+        else:
+            cands = same or cands
     best = _disambiguate(cands, doc_countries, divisions, local)
     text = sentence.text[first_tok.start - sentence.start: toks[j + n - 1].end - sentence.start]
     precision = 3 if best.is_country or best.is_region else 2 if via_region else precision
@@ -320,11 +332,15 @@ def _disambiguate(cands: list[Candidate], doc_countries: frozenset[str],
 
 
 def _divisions_after(toks, norms, k: int, gazetteer: Gazetteer, rules: PlaceRules,
-                     name: tuple[str, ...]) -> frozenset[tuple[str, str]]:
+                     name: tuple[str, ...]) -> tuple[frozenset[tuple[str, str]], tuple[Candidate, ...]]:
     """(country, admin1) of the places named right after a place, behind "," or "(" (up to three:
     "Koro (Koro, Mopti)", over names the gazetteer lacks: "Yala (Gem, Siaya)"): a division, or the
-    division of the largest town of that name ("Oleksandrivka, Kharkiv")."""
+    division of the largest town of that name ("Oleksandrivka, Kharkiv"). Also the candidates of the
+    first division named, when it specifies where the place is ("X (Diyarbakir)", "X town, Diyarbakir,
+    demanding") rather than continuing a list ("in Izium, Donetsk and Luhansk")."""
     out: set[tuple[str, str]] = set()
+    spec: tuple[Candidate, ...] = ()
+    first = True
     for _ in range(_REGION_HOPS):
         while k < len(norms) and norms[k] in rules.skip:
             k += 1
@@ -343,13 +359,42 @@ def _divisions_after(toks, norms, k: int, gazetteer: Gazetteer, rules: PlaceRule
         n, cands = found
         written = " ".join(t.text for t in toks[k:k + n])
         cands = [c for c in cands if not c.exact_case or c.name == written]
-        if tuple(norms[k:k + n]) != name:  # "San Jose, San Jose": the same name again says nothing
-            out.update((c.country, c.admin1) for c in cands if c.admin1 and c.is_region)
+        if n == 1 and (_begins_unknown_name(toks, norms, k + 1, rules) or (
+                (norms[k],) in gazetteer.english_divisions and k + 1 < len(toks)
+                and _name_continues(toks[k + 1].text) and norms[k + 1] not in rules.name_heads)):
+            first = False  # "(West Sumatra province)", "(South Eastern)": a longer name the gazetteer lacks
+            k += 1
+            continue
+        if any(c.is_country for c in cands):  # "Yerevan, Armenia": a country, not a division
+            first = False
+        elif tuple(norms[k:k + n]) != name:  # "San Jose, San Jose": the same name again says nothing
+            regions = [c for c in cands if c.admin1 and c.is_region]
+            out.update((c.country, c.admin1) for c in regions)
             town = next((c for c in cands if not c.is_region and not c.is_country), None)
-            if town is not None and town.admin1 and town.population >= rules.division_town_population:
+            big = town is not None and town.admin1 is not None and town.population >= rules.division_town_population
+            if big:
                 out.add((town.country, town.admin1))
+            if first and (regions or big) and (norms[k - 1] == "(" or not _list_goes_on(toks, norms, k + n)):
+                spec = tuple(regions) + ((town,) if big else ())
+            first = False
         k += n
-    return frozenset(out)
+    return frozenset(out), spec
+
+
+def _km(a: Candidate, b: Candidate) -> float:
+    """Rough distance in km (equirectangular; enough to tell a namesake hundreds of km away)."""
+    x = math.radians(b.longitude - a.longitude) * math.cos(math.radians((a.latitude + b.latitude) / 2))
+    y = math.radians(b.latitude - a.latitude)
+    return 6371.0 * math.hypot(x, y)
+
+
+def _list_goes_on(toks, norms, k: int) -> bool:
+    """After a name: "and"/"or", or a comma and another capitalised name (a list of places)."""
+    if k >= len(norms):
+        return False
+    if norms[k] in ("and", "or"):
+        return True
+    return norms[k] == "," and k + 1 < len(toks) and toks[k + 1].text[:1].isupper()
 
 
 def place_for(
