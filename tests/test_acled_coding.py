@@ -156,6 +156,9 @@ def test_toll_of_a_following_sentence_is_counted_once():
     ("On 3 May, Yemeni government forces took control of the port peacefully after the rebels withdrew.",
      "Non-violent transfer of territory"),
     ("On 3 May, rowdy youths disrupted a campaign meeting in Kisumu.", "Mob violence"),
+    ("On 3 May, Indian soldiers seized a large weapons cache near Imphal.", "Disrupted weapons use"),
+    ("On 3 May, teachers protested outside the ministry in Budapest. Police interrupted the protest.",
+     "Protest with intervention"),
 ])
 def test_acled_sub_event_type(code_text, text, sub_event):
     m = first(code_text(text), "acled_sub_event_type")
