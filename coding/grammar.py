@@ -11,7 +11,8 @@ _KEYS = ("clause_boundaries", "coordinators", "determiners", "prepositions", "be
          "target_from_place_roots", "nominal_determiners", "gap_free_words", "violent_event_nouns",
          "instrument_generic_codes", "instrument_roots", "member_words",
          "implicit_police_codes", "ethnic_markers", "surname_titles",
-         "assassination_generic_codes", "member_links", "announcing_verbs", "leader_nouns", "dateline_dashes")
+         "assassination_generic_codes", "member_links", "announcing_verbs", "leader_nouns", "dateline_dashes",
+         "attributive_determiners", "attributive_roots")
 
 
 _SCALARS = ("ethnic_group_role", "assassination_code")
@@ -49,6 +50,8 @@ class Grammar:
     surname_titles: frozenset[str]
     assassination_generic_codes: frozenset[str]
     member_links: frozenset[str]
+    attributive_determiners: frozenset[str]
+    attributive_roots: frozenset[str]
     ethnic_group_role: str
     assassination_code: str
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from . import __version__
 from .assemble import make_mention
 from .coders.acled import AcledRules, Words, load_acled_rules
-from .coders.actions import ActionIndex, by_victim, load_action_rules
+from .coders.actions import ActionIndex, by_victim, load_action_rules, not_attributive
 from .coders.actor_lexicon import ActorLexicon, load_lexicon
 from .coders.actors import Memory, code_sentence
 from .coders.dates import CALENDAR_WORDS, DateRule, DocumentDates, load_date_rules
@@ -189,7 +189,7 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
     for k, (s, sa, places) in enumerate(zip(sents, per_sentence, places_by_sentence)):
         norms = s.norms
         discard = coders.discards.match(norms)
-        actions = coders.actions.find(s, names=sa.name_tokens)
+        actions = not_attributive(coders.actions.find(s, names=sa.name_tokens), norms, coders.grammar)
         if discard is not None:
             actions = [a for a in actions if discard.keeps(a.code)]
         actions = coders.topics.refine(actions, norms, coders.intent, coders.grammar)

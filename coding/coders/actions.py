@@ -307,3 +307,20 @@ def _leader_object(norms, k: int, grammar: Grammar) -> bool:
             return False
         k += 1
     return False
+
+
+def not_attributive(found: list[ActionMatch], norms: list[str], grammar: Grammar) -> list[ActionMatch]:
+    """The acts a sentence reports, without participles used as adjectives: "supporters of the jailed
+    opposition leader protested" reports a protest, not a jailing (grammar.yaml
+    ``attributive_determiners``)."""
+    return [m for m in found if not _attributive(m, norms, grammar)]
+
+
+def _attributive(m: ActionMatch, norms: list[str], g: Grammar) -> bool:
+    i = m.start
+    if m.end - i != 1 or i == 0 or i + 1 >= len(norms) or not norms[i].endswith("ed") \
+            or m.code[:2] not in g.attributive_roots:
+        return False
+    nxt = norms[i + 1]
+    return (norms[i - 1] in g.attributive_determiners and nxt[:1].isalpha() and nxt not in g.prepositions
+            and nxt not in g.passive_agent and nxt not in g.be_forms and nxt not in g.coordinators)
