@@ -89,6 +89,12 @@ def split_sentences(text: str, lowercase_doc: bool = False) -> list[tuple[int, i
 _LOWER_BOUNDARY_RE = re.compile(r"[.!?…]+['\"’”)\]]*(?=\s+['\"‘“(\[]?[a-z0-9])|\n+")
 
 
+# Every character that is not white space starts a token, so the tokens of a text are the matches of
+# TOKEN_RE with only white space between them: ``findall`` of (space, token) pairs gives them with
+# their offsets by adding up lengths, at half the cost of a match object per token.
+_SPACED_TOKEN_RE = re.compile(r"(\s*)(" + TOKEN_RE.pattern + ")")
+
+
 def tokenize(text: str, offset: int = 0) -> tuple[Token, ...]:
     """Tokens of ``text`` with offsets shifted by ``offset``."""
     low = text.translate(_NORM).lower()
@@ -96,9 +102,11 @@ def tokenize(text: str, offset: int = 0) -> tuple[Token, ...]:
         return tuple(Token(m.group(), m.group().translate(_NORM).lower(), m.start() + offset, m.end() + offset)
                      for m in TOKEN_RE.finditer(text))
     out = []
-    for m in TOKEN_RE.finditer(text):
-        a, b = m.span()
-        out.append(Token(text[a:b], low[a:b], a + offset, b + offset))
+    end = 0
+    for space, word in _SPACED_TOKEN_RE.findall(text):
+        start = end + len(space)
+        end = start + len(word)
+        out.append(Token(word, low[start:end], start + offset, end + offset))
     return tuple(out)
 
 
@@ -109,8 +117,22 @@ _CAPITAL_RE = re.compile(r"[A-Z]")
 def is_lowercase_document(text: str) -> bool:
     """True for texts with (almost) no capitals, e.g. corpora lower-cased by their authors."""
     sample = text[:5000]
-    letters = len(_LETTER_RE.findall(sample))
-    return letters > 20 and len(_CAPITAL_RE.findall(sample)) / letters < 0.002
+    capitals = len(_CAPITAL_RE.findall(sample))
+    if 1000 * capitals > 3 * len(sample):  # ordinary text: far more capitals than 0.2% of letters, no need to count them
+        return False
+    letters = _count_letters(sample)
+    return letters > 20 and capitals / letters < 0.002
+
+
+_ASCII_NON_LETTERS = bytes(b for b in range(128) if not chr(b).isalpha())
+
+
+def _count_letters(text: str) -> int:
+    """How many letters (``[^\W\d_]``) ``text`` has; for ASCII text (the common case) by deleting the
+    other bytes, ten times faster than the regular expression."""
+    if text.isascii():
+        return len(text.encode("ascii").translate(None, _ASCII_NON_LETTERS))
+    return len(_LETTER_RE.findall(text))
 
 
 def sentences(text: str, lowercase_doc: bool | None = None) -> list[Sentence]:

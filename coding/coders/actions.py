@@ -222,7 +222,7 @@ class ActionIndex:
             if i in names:
                 continue
             for rule, later in self.by_form.get(w, ()):
-                if any(present.isdisjoint(forms) for forms in later):
+                if any(map(present.isdisjoint, later)):
                     continue
                 if w in rule.slots[0].after_marker and (i == 0 or norms[i - 1] not in markers):
                     continue
