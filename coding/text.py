@@ -128,7 +128,7 @@ _ASCII_NON_LETTERS = bytes(b for b in range(128) if not chr(b).isalpha())
 
 
 def _count_letters(text: str) -> int:
-    """How many letters (``[^\W\d_]``) ``text`` has; for ASCII text (the common case) by deleting the
+    """How many letters (``_LETTER_RE``) ``text`` has; for ASCII text (the common case) by deleting the
     other bytes, ten times faster than the regular expression."""
     if text.isascii():
         return len(text.encode("ascii").translate(None, _ASCII_NON_LETTERS))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from itertools import accumulate
 
 import ahocorasick
 
@@ -68,11 +69,8 @@ class ActorLexicon:
         if not norms:
             return []
         hay = " " + " ".join(norms) + " "
-        starts: dict[int, int] = {}
-        pos = 0
-        for i, n in enumerate(norms):
-            starts[pos] = i  # the space before token i is at `pos`
-            pos += len(n) + 1
+        # token i by the position of the space before it
+        starts = dict(zip(accumulate((len(n) + 1 for n in norms), initial=0), range(len(norms))))
         found: list[Piece] = []
         for end_char, (key_len, n_tokens, entries) in self.automaton.iter(hay):
             first = starts.get(end_char - key_len + 1)
