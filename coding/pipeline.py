@@ -163,7 +163,7 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
     if dateline is not None:
         countries[dateline.country] += 2
     doc_country = dominant_country(countries)
-    doc_words = Words([t.norm for s in sents for t in s.tokens])
+    doc_words = Words([n for s in sents for n in s.norms])
 
     named = None
     if not any(places_by_sentence) and not lower:

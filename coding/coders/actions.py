@@ -183,11 +183,14 @@ class Triggered:
                 keyed.setdefault(word, []).append((rule, later))
         return cls(tuple(unconditional), {w: tuple(v) for w, v in keyed.items()}, frozenset(keyed))
 
-    def rules_for(self, present: frozenset[str]) -> list[ActionRule]:
+    def rules_for(self, present: frozenset[str]) -> tuple[ActionRule, ...] | list[ActionRule]:
         """The rules whose every later word slot has a form among the sentence's words ``present``."""
+        words = present & self.later_words
+        if not words:
+            return self.unconditional
         found = list(self.unconditional)
         seen = set()
-        for word in present & self.later_words:
+        for word in words:
             for rule, later in self.by_later_word[word]:
                 if rule.id not in seen and not any(map(present.isdisjoint, later)):
                     seen.add(rule.id)

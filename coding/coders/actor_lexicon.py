@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, count
+from operator import add
 
 import ahocorasick
 
@@ -69,8 +70,8 @@ class ActorLexicon:
         if not norms:
             return []
         hay = " " + " ".join(norms) + " "
-        # token i by the position of the space before it
-        starts = dict(zip(accumulate((len(n) + 1 for n in norms), initial=0), range(len(norms))))
+        # token i by the position of the space before it: the lengths of the tokens before it, plus i
+        starts = dict(zip(map(add, accumulate(map(len, norms), initial=0), count()), range(len(norms))))
         found: list[Piece] = []
         for end_char, (key_len, n_tokens, entries) in self.automaton.iter(hay):
             first = starts.get(end_char - key_len + 1)
