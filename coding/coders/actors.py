@@ -389,10 +389,10 @@ def _remember(memory: Memory, groups: list[ActorGroup], speaker: ActorGroup | No
     if subject is not None:
         persons = [p for p in persons if p is not subject] + [subject]
     seen = [p for p in memory.persons if all(p.code != q.code for q in persons)]
-    changes = {"persons": tuple(seen + persons)[-8:]}
+    memory = replace(memory, persons=tuple(seen + persons)[-8:])
     pair = _last_pair(groups, n_tokens)
     if pair is not None:
-        changes["last_pair"] = pair
+        memory = replace(memory, last_pair=pair)
     if speaker is not None:
-        changes["last_speaker"] = speaker.members[0]
-    return replace(memory, **changes)
+        memory = replace(memory, last_speaker=speaker.members[0])
+    return memory
