@@ -13,7 +13,7 @@ from .coders.acled import AcledRules, Words, load_acled_rules
 from .coders.actions import ActionIndex, by_victim, load_action_rules, not_attributive
 from .coders.actor_lexicon import ActorLexicon, load_lexicon
 from .coders.actors import Memory, code_sentence
-from .coders.dates import CALENDAR_WORDS, DateRule, DocumentDates, load_date_rules
+from .coders.dates import CALENDAR_WORDS, DateRules, DocumentDates, load_date_rules
 from .coders.discards import Discards, load_discards
 from .coders.intent import IntentRules, load_intent_rules
 from .coders.fatalities import DocumentFatalities, FatalityRules, load_fatality_rules
@@ -35,7 +35,7 @@ class Coders:
     lexicon: ActorLexicon
     actions: ActionIndex
     modality: ModalityRules
-    dates: tuple[DateRule, ...]
+    dates: DateRules
     places: PlaceRules
     gazetteer: Gazetteer
     fatalities: FatalityRules
@@ -163,7 +163,7 @@ def code_document(doc: Document, coders: Coders, trace: list | None = None) -> C
     if dateline is not None:
         countries[dateline.country] += 2
     doc_country = dominant_country(countries)
-    doc_words = Words([t.norm for s in sents for t in s.tokens])
+    doc_words = Words([n for s in sents for n in s.norms])
 
     named = None
     if not any(places_by_sentence) and not lower:

@@ -9,6 +9,7 @@ Only files this program wrote are loaded (pickle is not for untrusted input).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import os
@@ -60,6 +61,23 @@ def cache_key() -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:24]
 
 
+def _load(path: Path) -> object:
+    """Unpickle the compiled rules (millions of objects) with the garbage collector paused, then move
+    them out of its reach (``gc.freeze``): they live as long as the process, and every full collection
+    would otherwise walk them again. Together a third of a second on loading and as much on coding a
+    corpus of 1,000 articles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with path.open("rb") as fh:
+            coders = pickle.load(fh)
+    finally:
+        if enabled:
+            gc.enable()
+    gc.freeze()
+    return coders
+
+
 def load_coders_cached() -> Coders:
     folder = cache_dir()
     if folder is None:
@@ -67,8 +85,7 @@ def load_coders_cached() -> Coders:
     path = folder / f"coders-{cache_key()}.pickle"
     if path.exists():
         try:
-            with path.open("rb") as fh:
-                coders = pickle.load(fh)
+            coders = _load(path)
             if isinstance(coders, Coders):
                 return coders
         except Exception as err:  # a truncated or stale file: rebuild it

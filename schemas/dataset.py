@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.errors as pa_errors
 
-from .tables import TABLES, columns
+from .tables import TABLES, columns, model
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def validate_frames(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataF
     for name, frame in frames.items():
         report.rows[name] = len(frame)
         try:
-            valid[name] = TABLES[name].validate(frame, lazy=True)
+            valid[name] = model(name).validate(frame, lazy=True)
         except pa_errors.SchemaErrors as err:
             cases = err.failure_cases
             for row in cases.itertuples(index=False):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
+from functools import lru_cache
 from typing import Optional
 
 import pandas as pd
@@ -430,14 +432,42 @@ TABLES: dict[str, type[pa.DataFrameModel]] = {
 }
 
 
+@lru_cache(maxsize=1)
+def _without_dask_types() -> None:
+    """Let pandera list its annotation types without Dask's. Building a model's schema, pandera collects
+    the Series and Index types of every dataframe library installed (``pandera.typing.get_series_types``,
+    cached), and for Dask that imports ``dask.dataframe``: half a second of every build, for types
+    these pandas models never use (dask is installed for ``build --engine dask``, which validates with
+    pandas too). While pandera looks, importing dask fails as where it is not installed."""
+    blocked = [name for name in ("dask", "dask.dataframe") if name not in sys.modules]
+    if "dask.dataframe" not in blocked:  # imported already: nothing to save
+        return
+    import pandera.typing
+
+    for name in blocked:
+        sys.modules[name] = None  # `import dask.dataframe` raises ImportError
+    try:
+        pandera.typing.get_series_types()
+        pandera.typing.get_index_types()
+    finally:
+        for name in blocked:
+            del sys.modules[name]
+
+
+def model(table: str) -> type[pa.DataFrameModel]:
+    """The model of a table (its schema built without pandera's Dask types, see _without_dask_types)."""
+    _without_dask_types()
+    return TABLES[table]
+
+
 def columns(table: str) -> list[str]:
     """Column names of a table in schema order."""
-    return list(TABLES[table].to_schema().columns)
+    return list(model(table).to_schema().columns)
 
 
 def describe(table: str) -> list[tuple[str, str, bool, str]]:
     """(column, dtype, nullable, description) rows: the data dictionary of a table."""
-    schema = TABLES[table].to_schema()
+    schema = model(table).to_schema()
     return [
         (name, re.sub(r"^.*\.", "", str(col.dtype)), bool(col.nullable), col.description or "")
         for name, col in schema.columns.items()

@@ -221,10 +221,14 @@ def _contains(norms: list[str], present: set[str], phrase: tuple[str, ...]) -> b
     if n == 1:
         return True
     first = phrase[0]
-    for i, w in enumerate(norms):
-        if w == first and tuple(norms[i:i + n]) == phrase:
-            return True
-    return False
+    i = -1
+    try:
+        while True:
+            i = norms.index(first, i + 1)  # the next occurrence of the first word (a C loop: documents are long)
+            if tuple(norms[i:i + n]) == phrase:
+                return True
+    except ValueError:
+        return False
 
 
 class Words:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from itertools import accumulate, count
+from operator import add
 
 import ahocorasick
 
@@ -68,11 +70,8 @@ class ActorLexicon:
         if not norms:
             return []
         hay = " " + " ".join(norms) + " "
-        starts: dict[int, int] = {}
-        pos = 0
-        for i, n in enumerate(norms):
-            starts[pos] = i  # the space before token i is at `pos`
-            pos += len(n) + 1
+        # token i by the position of the space before it: the lengths of the tokens before it, plus i
+        starts = dict(zip(map(add, accumulate(map(len, norms), initial=0), count()), range(len(norms))))
         found: list[Piece] = []
         for end_char, (key_len, n_tokens, entries) in self.automaton.iter(hay):
             first = starts.get(end_char - key_len + 1)

@@ -6,13 +6,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..caseless import CaselessRegex, lowered
 from ..rulebook import as_bool, check_keys, check_unique_ids, read_yaml, read_yaml_items, rules_dir
 
 
 @dataclass(frozen=True)
 class FatalityRule:
     id: str
-    regex: re.Pattern
+    regex: CaselessRegex
     count: int | None  # fixed count (vague or "no fatalities"), else the number in group n
     combine_sum: bool = False  # a split toll: the groups n, n2, n3 added up ("2 men and 3 women")
     fallback: bool = False  # counts only when no other rule found a toll in the sentence
@@ -22,7 +23,7 @@ class FatalityRule:
 class FatalityRules:
     rules: tuple[FatalityRule, ...]
     number_words: dict[str, int]
-    prefilter: re.Pattern
+    prefilter: CaselessRegex
 
 
 def load_fatality_rules() -> FatalityRules:
@@ -43,13 +44,13 @@ def load_fatality_rules() -> FatalityRules:
                .replace("{victim}", data["victim"]))
         src = src.replace("{n}", number)
         try:
-            regex = re.compile(src, re.IGNORECASE)
+            regex = CaselessRegex.compile(src)
         except re.error as err:
             raise it.error("R006", f"bad regular expression: {err}") from None
         count = it.data.get("count")
         rules.append(FatalityRule(it.data["id"], regex, int(count) if count is not None else None,
                                   it.data.get("combine") == "sum", as_bool(it, "fallback")))
-    prefilter = re.compile("|".join(re.escape(t) for t in data["triggers"]), re.IGNORECASE)
+    prefilter = CaselessRegex.compile("|".join(re.escape(t) for t in data["triggers"]))
     return FatalityRules(tuple(rules), words, prefilter)
 
 
@@ -63,17 +64,18 @@ def _number(text: str, words: dict[str, int]) -> int | None:
 
 def find_fatalities(sentence_text: str, rules: FatalityRules) -> tuple[int, str] | None:
     """(count, rule id) for the lowest death count reported in the sentence, or None."""
-    if not rules.prefilter.search(sentence_text):
+    low = lowered(sentence_text)
+    if not rules.prefilter.search(sentence_text, low):
         return None
     found: list[tuple[int, str, int, int, bool]] = []  # (count, rule id, start, end, a split toll)
     for rule in rules.rules:
         if rule.fallback:
             continue
-        for m in rule.regex.finditer(sentence_text):
+        for m in rule.regex.finditer(sentence_text, low):  # groups in lower case: numbers are read lower-cased
             if rule.count is not None:
                 n = rule.count
             else:
-                parts = [_number(m.group(g), rules.number_words) for g in ("n", "n2", "n3") if g in rule.regex.groupindex
+                parts = [_number(m.group(g), rules.number_words) for g in ("n", "n2", "n3") if g in rule.regex.regex.groupindex
                          and m.group(g) is not None] if rule.combine_sum else [_number(m.group("n"), rules.number_words)]
                 n = None if not parts or None in parts else sum(parts)
             if n is not None:
@@ -86,7 +88,7 @@ def find_fatalities(sentence_text: str, rules: FatalityRules) -> tuple[int, str]
         if best is None or n < best[0]:
             best = (n, rule_id)
     if best is None:  # the fallback rules only where no other rule found a toll
-        best = min(((r.count, r.id) for r in rules.rules if r.fallback and r.regex.search(sentence_text)), default=None)
+        best = min(((r.count, r.id) for r in rules.rules if r.fallback and r.regex.search(sentence_text, low)), default=None)
     return best
 
 

@@ -336,7 +336,9 @@ def _admin1_of_towns(cities: list[dict], towns) -> tuple[dict[tuple[str, str], s
 
 def fold(norms: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     """Token norms without diacritics ("cubatão" -> "cubatao"), as gazetteer keys are stored."""
-    return tuple(_fold_word(w) for w in norms)
+    if "".join(norms).isascii():  # most sentences: nothing to fold
+        return tuple(norms)
+    return tuple(map(_fold_word, norms))
 
 
 @lru_cache(maxsize=131072)

@@ -77,10 +77,13 @@ def find_places(
     inside the names of people and organisations are not places ("called on NATO")."""
     norms = fold(sentence.norms)
     out = []
-    i = 0
-    while i < len(norms):
+    i = 0  # the first token not yet read
+    for k in [k for k, w in enumerate(norms) if w in rules.locatives]:  # the tokens that may open a locative
+        if k < i:
+            continue
+        i = k
         hit = None
-        for words, loc in rules.locatives.get(norms[i], ()):
+        for words, loc in rules.locatives[norms[i]]:
             if len(words) == 1 or tuple(norms[i:i + len(words)]) == words:
                 hit = (words, loc)
                 break
