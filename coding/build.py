@@ -450,9 +450,12 @@ def _write_tables(tmp: Path, spool: Spool, rules_sha256: str, report: Report, co
     finally:
         for w in writers.values():
             w.close()
-    if reader.kept_files:
+    if reader.kept_files and report.ok:
         for name in ("events", "acled_events"):
             counts[name] = writers[name].rows
+        for name in ("documents", "mentions"):  # every row counted while reading is written, no other
+            if writers[name].rows != counts[name]:
+                raise RuntimeError(f"spliced {name}: {writers[name].rows} rows written, {counts[name]} expected")
 
 
 def _splice(spool: Spool, reader: _Reader, writers: dict[str, TableWriter], report: Report,

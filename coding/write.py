@@ -71,24 +71,26 @@ def row_ends(text: bytes | memoryview) -> np.ndarray:
 
 
 def table_schema(name: str) -> pa.Schema:
-    """The arrow schema a table is written with, and its pandas metadata: that of a frame of the table's
-    dtypes with a value in every column, so the metadata does not depend on which rows a build
-    happened to see first (pandas calls a date column without a value "empty")."""
+    """The arrow schema a table is written with, and its pandas metadata: that of a frame with the
+    dtypes the table's pandera schema gives and a value in every column, so the metadata does not
+    depend on which rows a build happened to see first (pandas calls a date column without a value
+    "empty")."""
     import datetime as dt
+
+    from schemas.tables import TABLES
 
     from .frame import arrow_schema
 
     schema = arrow_schema(name)
+    dtypes = TABLES[name].to_schema().dtypes
     sample = {}
     for f in schema:
         if pa.types.is_date32(f.type):
             sample[f.name] = pd.Series([dt.date(2000, 1, 1)], dtype=object)
-        elif pa.types.is_int64(f.type):
-            sample[f.name] = pd.array([0], dtype="Int64")
-        elif pa.types.is_float64(f.type):
-            sample[f.name] = pd.Series([0.0], dtype="float64")
+        elif pa.types.is_int64(f.type) or pa.types.is_float64(f.type):
+            sample[f.name] = pd.Series([0]).astype(dtypes[f.name].type)
         else:
-            sample[f.name] = pd.array(["x"], dtype="string")
+            sample[f.name] = pd.Series(["x"]).astype(dtypes[f.name].type)
     return schema.with_metadata(pa.Schema.from_pandas(pd.DataFrame(sample), preserve_index=False).metadata)
 
 

@@ -121,6 +121,15 @@ def _same_dataset(a, b):
     assert (a / "manifest.json").read_bytes() == (b / "manifest.json").read_bytes()
 
 
+def _schema_dtypes(folder):
+    """Parquet tables read back with the dtypes their schema gives (the pandas metadata written)."""
+    from schemas.tables import TABLES
+
+    for name in TABLES:
+        frame = pd.read_parquet(folder / f"{name}.parquet")
+        assert frame.dtypes.to_dict() == TABLES[name].validate(frame).dtypes.to_dict(), name
+
+
 def test_kept_tables_are_spliced_for_an_added_and_a_changed_file(tmp_path, coders, monkeypatch):
     """The tables of an earlier build are kept (coding/table_cache.py) and a later build splices them
     (coding/splice.py): the rows of unchanged files are taken as they are, those of a changed file
@@ -162,3 +171,4 @@ def test_kept_tables_are_spliced_for_an_added_and_a_changed_file(tmp_path, coder
     assert changed.spliced == 61  # a only: c changed, d was not in the kept tables
     run("full2", False)
     _same_dataset(tmp_path / "changed", tmp_path / "full2")
+    _schema_dtypes(tmp_path / "changed")
