@@ -18,7 +18,6 @@ summary and the list of rejected documents grow with the corpus.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import logging
 from collections import deque
@@ -28,20 +27,20 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from . import __version__
 from .doc_cache import DocumentCache, open_cache
-from .document_rows import CODER_ERROR, code_record
+from .document_rows import code_record
 from .frame import acled_events_frame, documents_frame, events_frame, mentions_frame
-from .ingest import FUTURE_NOTE, Ledger, Limits, preflight, read_file
+from .ingest import Limits, preflight
+from .inputs import FileShare, InputReader, Tally, sha256_of
 from .merge import merge_rules
 from .pipeline import Coders
 from .records import CodedDocument, Document, Rejection
 from .rules_cache import CodersOnDemand
-from .segments import TABLE_SUFFIXES, Segment, SegmentCache, open_segments
+from .segments import open_segments
 from .spool import Spool
-from .table_cache import KeptTables, TableCache, open_tables, worth_keeping
+from .table_cache import TableCache, open_tables, worth_keeping
 from .write import TableWriter, check_output, discard, new_folder, publish, table_metadata, table_schema
 from schemas import SCHEMA_VERSION
 from schemas.dataset import Report, validate_frames
-from schemas.tables import DOCUMENT_STATUSES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -76,16 +75,8 @@ class BuildResult:
     spliced: int = 0  # documents whose rows were taken from the kept tables of an earlier build (incremental)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _inputs_sha256(files: list[Path], known: dict[str, str]) -> dict[str, str]:
-    return {str(f): known.get(str(f)) or _sha256(f) for f in files}
+    return {str(f): known.get(str(f)) or sha256_of(f) for f in files}
 
 
 def _chunks(records: Iterable, size: int) -> Iterator[list]:
@@ -145,132 +136,6 @@ def code_records(records: Iterable[Document | Rejection], coders: Coders | Coder
             progress(len(chunk))
 
 
-class _Tally:
-    """What the summary and the manifest say about the documents, counted as they stream by."""
-
-    def __init__(self) -> None:
-        self.statuses = {s: 0 for s in DOCUMENT_STATUSES}
-        self.inputs = self.n_sentences = self.n_noted = 0
-        self.rejections: list[tuple[str, int | None, str, str]] = []
-
-    def add(self, d: CodedDocument) -> None:
-        self.inputs += 1
-        self.statuses[d.status] = self.statuses.get(d.status, 0) + 1
-        self.n_sentences += d.n_sentences
-        if d.status == "rejected":
-            self.rejections.append((d.input_file, d.input_line, d.doc_id, d.reason))
-        elif d.status in ("coded", "no_events") and d.reason:
-            self.n_noted += 1
-
-    def merge(self, seg: Segment) -> None:
-        """The counts of a file taken whole from the segment cache."""
-        self.inputs += seg.documents
-        for status, n in seg.statuses.items():
-            self.statuses[status] = self.statuses.get(status, 0) + n
-        self.n_sentences += seg.n_sentences
-        self.n_noted += seg.n_noted
-        self.rejections.extend(seg.rejections)
-
-
-class _Reader:
-    """The records of every input file, in input order, settled by one duplicate ledger. With a segment
-    cache (``build --incremental``), a JSONL or CSV file whose segment is cached and still applies is not
-    read: its counts go to the tally as they are, and its runs to the spool, unless the kept tables of an
-    earlier build (``kept``, coding/table_cache.py) hold its rows from the same segment (then the file is
-    in ``kept_files``, and its rows are taken from those tables); the other table files are followed
-    (``followed``) so the build can store their segments once they are spooled. ``sources`` tells, for
-    each file whose rows are those of a segment, its segment key and documents."""
-
-    def __init__(self, files: list[Path], limits: Limits, segments: SegmentCache | None, spool: Spool,
-                 tally: _Tally, counts: dict[str, int], progress: Callable[[int], None] | None) -> None:
-        self.files, self.limits, self.segments = files, limits, segments
-        self.spool, self.tally, self.counts, self.progress = spool, tally, counts, progress
-        self.ledger = Ledger()
-        self.shas: dict[str, str] = {}
-        self.followed: dict[str, tuple[Path, str, bool, dict, dict]] = {}  # file -> (path, sha256, outside, ids, texts)
-        self.reused = 0
-        self.kept: KeptTables | None = None
-        self.kept_files: set[str] = set()
-        self.kept_documents = 0
-        self.sources: dict[str, tuple[str, int]] = {}  # file -> (segment key, documents)
-
-    def tracked(self, path: Path | str) -> bool:
-        """True for the files whose segments are cached: JSONL and CSV files, with a segment cache."""
-        return self.segments is not None and str(path).lower().endswith(TABLE_SUFFIXES)
-
-    def segment_keys(self) -> dict[str, str]:
-        """The segment key of every tracked file (file -> key), as this build will look them up."""
-        keys = {}
-        for path in self.files:
-            if self.tracked(path):
-                self.shas[str(path)] = _sha256(path)
-                keys[str(path)] = self.segments.key(path, self.shas[str(path)])
-        return keys
-
-    def records(self) -> Iterator[Document | Rejection]:
-        for path in self.files:
-            if not self.tracked(path):
-                yield from read_file(path, self.limits, self.ledger)
-                continue
-            sha = self.shas.get(str(path)) or _sha256(path)
-            self.shas[str(path)] = sha
-            seg = self.segments.get(path, sha)
-            if seg is not None and seg.fits(self.limits.latest_date) and not self.ledger.conflicts(seg.ids, seg.texts):
-                key = self.segments.key(path, sha)
-                self.ledger.adopt(seg.ids, seg.texts)
-                if self.kept is not None and self.kept.files.get(str(path)) == key:
-                    self.kept_files.add(str(path))
-                    self.kept_documents += seg.documents
-                else:
-                    self.spool.add_runs(seg.runs)
-                self.sources[str(path)] = (key, seg.documents)
-                self.tally.merge(seg)
-                for k in ("documents", "mentions"):
-                    self.counts[k] += seg.rows[k]
-                self.reused += seg.statuses.get("coded", 0) + seg.statuses.get("no_events", 0)
-                if self.progress is not None:
-                    self.progress(seg.documents)
-                continue
-            self.ledger.begin_file()
-            yield from read_file(path, self.limits, self.ledger)
-            self.followed[str(path)] = (path, sha, *self.ledger.end_file())
-
-
-class _FileShare:
-    """What one followed input file has put in the spool so far (its segment, once the file is done)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.tally = _Tally()
-        self.rows = {"documents": 0, "mentions": 0}
-        self.runs: list[tuple[Path, Path]] = []
-        self.max_date = None
-        self.dates_ignored = self.coder_error = False
-
-    def add(self, d: CodedDocument) -> None:
-        self.tally.add(d)
-        self.rows["documents"] += 1
-        self.rows["mentions"] += len(d.mentions)
-        if d.publication_date is not None and (self.max_date is None or d.publication_date > self.max_date):
-            self.max_date = d.publication_date
-        self.dates_ignored = self.dates_ignored or FUTURE_NOTE in (d.reason or "")
-        self.coder_error = self.coder_error or (d.status == "rejected" and d.reason.startswith(CODER_ERROR))
-
-    def store(self, reader: _Reader, spool: Spool, limits: Limits) -> None:
-        followed = reader.followed.pop(self.name, None)
-        if followed is None or reader.segments is None:
-            return
-        path, sha, outside, ids, texts = followed
-        if outside or self.coder_error or not self.runs:
-            return
-        t = self.tally
-        reader.segments.put(path, sha, Segment(
-            ids=ids, texts=texts, statuses={k: v for k, v in t.statuses.items() if v}, n_sentences=t.n_sentences,
-            n_noted=t.n_noted, rejections=t.rejections, rows=self.rows,
-            latest_date=limits.latest_date, max_date=self.max_date, dates_ignored=self.dates_ignored, runs=self.runs))
-        reader.sources[self.name] = (reader.segments.key(path, sha), self.rows["documents"])
-
-
 def _spool_batch(batch: list[CodedDocument], spool: Spool, report: Report,
                  counts: dict[str, int]) -> tuple[Path, Path] | None:
     """Frame, validate and spool one batch of documents (as one sorted run); the run's paths."""
@@ -317,16 +182,16 @@ def build(settings: Settings, coders: Coders | CodersOnDemand, progress: Callabl
     cache = open_cache() if settings.incremental else None
     segments = open_segments(settings.limits.max_chars) if settings.incremental else None
     tables = open_tables() if segments is not None else None
-    tally, report = _Tally(), Report()
+    tally, report = Tally(), Report()
     counts = {"mentions": 0, "events": 0, "acled_events": 0, "documents": 0}
     tmp = new_folder(settings.out)
     try:
         spool = Spool(tmp / ".spool", merge_rules())  # not coders.merge: the rules load only where they code
-        reader = _Reader(files, settings.limits, segments, spool, tally, counts, progress)
+        reader = InputReader(files, settings.limits, segments, spool, tally, counts, progress)
         if tables is not None:
             reader.kept = tables.find(reader.segment_keys())
         batch: list[CodedDocument] = []
-        share: _FileShare | None = None  # the followed file the batch belongs to (a segment cache is used)
+        share: FileShare | None = None  # the followed file the batch belongs to (a segment cache is used)
 
         def flush() -> None:
             nonlocal batch
@@ -344,7 +209,7 @@ def build(settings: Settings, coders: Coders | CodersOnDemand, progress: Callabl
                         flush()
                     if share is not None and report.ok:
                         share.store(reader, spool, settings.limits)
-                    share = _FileShare(name) if name is not None else None
+                    share = FileShare(name) if name is not None else None
             tally.add(coded)
             if share is not None:
                 share.add(coded)
@@ -406,7 +271,7 @@ def _validated(name: str, frames: Iterable[pd.DataFrame], report: Report, counts
             yield valid[name]
 
 
-def _keep_folder(tables: TableCache | None, reader: _Reader, counts: dict[str, int]) -> Path | None:
+def _keep_folder(tables: TableCache | None, reader: InputReader, counts: dict[str, int]) -> Path | None:
     """Where the writers keep the tables for later incremental builds (coding/table_cache.py), when it is
     worth it: a build that took no rows from kept tables, or built many afresh."""
     if tables is None:
@@ -420,7 +285,7 @@ def _keep_folder(tables: TableCache | None, reader: _Reader, counts: dict[str, i
 
 
 def _write_tables(tmp: Path, spool: Spool, rules_sha256: str, report: Report, counts: dict[str, int],
-                  reader: _Reader, keep: Path | None) -> None:
+                  reader: InputReader, keep: Path | None) -> None:
     """The final Parquet + CSV tables in ``tmp``: documents and mentions merged from the runs in doc_id
     order, events built and validated bucket by bucket in event_id order, then the ACLED events (the
     events merged by actors, place and day, coding/merge.py) bucket by bucket in acled_event_id order.
@@ -458,7 +323,7 @@ def _write_tables(tmp: Path, spool: Spool, rules_sha256: str, report: Report, co
                 raise RuntimeError(f"spliced {name}: {writers[name].rows} rows written, {counts[name]} expected")
 
 
-def _splice(spool: Spool, reader: _Reader, writers: dict[str, TableWriter], report: Report,
+def _splice(spool: Spool, reader: InputReader, writers: dict[str, TableWriter], report: Report,
             counts: dict[str, int]) -> None:
     import pyarrow as pa
 
