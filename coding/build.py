@@ -18,7 +18,6 @@ summary and the list of rejected documents grow with the corpus.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import logging
 from collections import deque
@@ -28,19 +27,20 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from . import __version__
 from .doc_cache import DocumentCache, open_cache
-from .document_rows import CODER_ERROR, code_record
-from .frame import acled_events_frame, arrow_schema, documents_frame, events_frame, mentions_frame
-from .ingest import FUTURE_NOTE, Ledger, Limits, preflight, read_file
+from .document_rows import code_record
+from .frame import acled_events_frame, documents_frame, events_frame, mentions_frame
+from .ingest import Limits, preflight
+from .inputs import FileShare, InputReader, Tally, sha256_of
 from .merge import merge_rules
 from .pipeline import Coders
 from .records import CodedDocument, Document, Rejection
 from .rules_cache import CodersOnDemand
-from .segments import TABLE_SUFFIXES, Segment, SegmentCache, open_segments
+from .segments import open_segments
 from .spool import Spool
-from .write import TableWriter, check_output, discard, new_folder, publish, table_metadata
+from .table_cache import TableCache, open_tables, worth_keeping
+from .write import TableWriter, check_output, discard, new_folder, publish, table_metadata, table_schema
 from schemas import SCHEMA_VERSION
 from schemas.dataset import Report, validate_frames
-from schemas.tables import DOCUMENT_STATUSES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -72,18 +72,11 @@ class BuildResult:
     n_noted: int  # coded documents whose reason says what was done to code them
     written: bool
     reused: int = 0  # documents taken from the document cache (incremental build)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    spliced: int = 0  # documents whose rows were taken from the kept tables of an earlier build (incremental)
 
 
 def _inputs_sha256(files: list[Path], known: dict[str, str]) -> dict[str, str]:
-    return {str(f): known.get(str(f)) or _sha256(f) for f in files}
+    return {str(f): known.get(str(f)) or sha256_of(f) for f in files}
 
 
 def _chunks(records: Iterable, size: int) -> Iterator[list]:
@@ -143,108 +136,6 @@ def code_records(records: Iterable[Document | Rejection], coders: Coders | Coder
             progress(len(chunk))
 
 
-class _Tally:
-    """What the summary and the manifest say about the documents, counted as they stream by."""
-
-    def __init__(self) -> None:
-        self.statuses = {s: 0 for s in DOCUMENT_STATUSES}
-        self.inputs = self.n_sentences = self.n_noted = 0
-        self.rejections: list[tuple[str, int | None, str, str]] = []
-
-    def add(self, d: CodedDocument) -> None:
-        self.inputs += 1
-        self.statuses[d.status] = self.statuses.get(d.status, 0) + 1
-        self.n_sentences += d.n_sentences
-        if d.status == "rejected":
-            self.rejections.append((d.input_file, d.input_line, d.doc_id, d.reason))
-        elif d.status in ("coded", "no_events") and d.reason:
-            self.n_noted += 1
-
-    def merge(self, seg: Segment) -> None:
-        """The counts of a file taken whole from the segment cache."""
-        self.inputs += seg.documents
-        for status, n in seg.statuses.items():
-            self.statuses[status] = self.statuses.get(status, 0) + n
-        self.n_sentences += seg.n_sentences
-        self.n_noted += seg.n_noted
-        self.rejections.extend(seg.rejections)
-
-
-class _Reader:
-    """The records of every input file, in input order, settled by one duplicate ledger. With a segment
-    cache (``build --incremental``), a JSONL or CSV file whose segment is cached and still applies is not
-    read: its runs go to the spool and its counts to the tally as they are; the other table files are
-    followed (``followed``) so the build can store their segments once they are spooled."""
-
-    def __init__(self, files: list[Path], limits: Limits, segments: SegmentCache | None, spool: Spool,
-                 tally: _Tally, counts: dict[str, int], progress: Callable[[int], None] | None) -> None:
-        self.files, self.limits, self.segments = files, limits, segments
-        self.spool, self.tally, self.counts, self.progress = spool, tally, counts, progress
-        self.ledger = Ledger()
-        self.shas: dict[str, str] = {}
-        self.followed: dict[str, tuple[Path, str, bool, dict, dict]] = {}  # file -> (path, sha256, outside, ids, texts)
-        self.reused = 0
-
-    def tracked(self, path: Path | str) -> bool:
-        """True for the files whose segments are cached: JSONL and CSV files, with a segment cache."""
-        return self.segments is not None and str(path).lower().endswith(TABLE_SUFFIXES)
-
-    def records(self) -> Iterator[Document | Rejection]:
-        for path in self.files:
-            if not self.tracked(path):
-                yield from read_file(path, self.limits, self.ledger)
-                continue
-            sha = self.shas[str(path)] = _sha256(path)
-            seg = self.segments.get(path, sha)
-            if seg is not None and seg.fits(self.limits.latest_date) and not self.ledger.conflicts(seg.ids, seg.texts):
-                self.ledger.adopt(seg.ids, seg.texts)
-                self.spool.add_runs(seg.runs, seg.pandas_metadata)
-                self.tally.merge(seg)
-                for k in ("documents", "mentions"):
-                    self.counts[k] += seg.rows[k]
-                self.reused += seg.statuses.get("coded", 0) + seg.statuses.get("no_events", 0)
-                if self.progress is not None:
-                    self.progress(seg.documents)
-                continue
-            self.ledger.begin_file()
-            yield from read_file(path, self.limits, self.ledger)
-            self.followed[str(path)] = (path, sha, *self.ledger.end_file())
-
-
-class _FileShare:
-    """What one followed input file has put in the spool so far (its segment, once the file is done)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.tally = _Tally()
-        self.rows = {"documents": 0, "mentions": 0}
-        self.runs: list[tuple[Path, Path]] = []
-        self.max_date = None
-        self.dates_ignored = self.coder_error = False
-
-    def add(self, d: CodedDocument) -> None:
-        self.tally.add(d)
-        self.rows["documents"] += 1
-        self.rows["mentions"] += len(d.mentions)
-        if d.publication_date is not None and (self.max_date is None or d.publication_date > self.max_date):
-            self.max_date = d.publication_date
-        self.dates_ignored = self.dates_ignored or FUTURE_NOTE in (d.reason or "")
-        self.coder_error = self.coder_error or (d.status == "rejected" and d.reason.startswith(CODER_ERROR))
-
-    def store(self, reader: _Reader, spool: Spool, limits: Limits) -> None:
-        followed = reader.followed.pop(self.name, None)
-        if followed is None or reader.segments is None:
-            return
-        path, sha, outside, ids, texts = followed
-        if outside or self.coder_error or not self.runs:
-            return
-        t = self.tally
-        reader.segments.put(path, sha, Segment(
-            ids=ids, texts=texts, statuses={k: v for k, v in t.statuses.items() if v}, n_sentences=t.n_sentences,
-            n_noted=t.n_noted, rejections=t.rejections, rows=self.rows, pandas_metadata=spool.pandas_metadata,
-            latest_date=limits.latest_date, max_date=self.max_date, dates_ignored=self.dates_ignored, runs=self.runs))
-
-
 def _spool_batch(batch: list[CodedDocument], spool: Spool, report: Report,
                  counts: dict[str, int]) -> tuple[Path, Path] | None:
     """Frame, validate and spool one batch of documents (as one sorted run); the run's paths."""
@@ -261,22 +152,46 @@ def _spool_batch(batch: list[CodedDocument], spool: Spool, report: Report,
     return None
 
 
+def _pandera_without_dask() -> None:
+    """Let pandera's typing module find dask absent. Building a schema's index types imports
+    ``pandera.typing.dask``, which imports ``dask.dataframe`` (about 0.5 s, a tenth of a small
+    incremental build) only to recognise dask frames; a build validates pandas frames only. The module
+    table is put back as it was at once, so ``--engine dask`` and everything else import dask as usual."""
+    import sys
+
+    if "pandera.typing.dask" in sys.modules:
+        return
+    saved = sys.modules.get("dask.dataframe")
+    sys.modules["dask.dataframe"] = None  # an import of it raises ImportError
+    try:
+        import pandera.typing.dask  # noqa: F401
+    finally:
+        if saved is None:
+            del sys.modules["dask.dataframe"]
+        else:
+            sys.modules["dask.dataframe"] = saved
+
+
 def build(settings: Settings, coders: Coders | CodersOnDemand, progress: Callable[[int], None] | None = None) -> BuildResult:
     """Code, validate and write the dataset, streaming: documents are framed, validated and spooled to disk
     in batches of ``Settings.batch_size`` (coding/spool.py), then merged into the final tables, so memory
     does not grow with the corpus."""
+    _pandera_without_dask()
     check_output(settings.out)
     files = preflight(list(settings.inputs))
     cache = open_cache() if settings.incremental else None
     segments = open_segments(settings.limits.max_chars) if settings.incremental else None
-    tally, report = _Tally(), Report()
+    tables = open_tables() if segments is not None else None
+    tally, report = Tally(), Report()
     counts = {"mentions": 0, "events": 0, "acled_events": 0, "documents": 0}
     tmp = new_folder(settings.out)
     try:
         spool = Spool(tmp / ".spool", merge_rules())  # not coders.merge: the rules load only where they code
-        reader = _Reader(files, settings.limits, segments, spool, tally, counts, progress)
+        reader = InputReader(files, settings.limits, segments, spool, tally, counts, progress)
+        if tables is not None:
+            reader.kept = tables.find(reader.segment_keys())
         batch: list[CodedDocument] = []
-        share: _FileShare | None = None  # the followed file the batch belongs to (a segment cache is used)
+        share: FileShare | None = None  # the followed file the batch belongs to (a segment cache is used)
 
         def flush() -> None:
             nonlocal batch
@@ -294,7 +209,7 @@ def build(settings: Settings, coders: Coders | CodersOnDemand, progress: Callabl
                         flush()
                     if share is not None and report.ok:
                         share.store(reader, spool, settings.limits)
-                    share = _FileShare(name) if name is not None else None
+                    share = FileShare(name) if name is not None else None
             tally.add(coded)
             if share is not None:
                 share.add(coded)
@@ -306,10 +221,22 @@ def build(settings: Settings, coders: Coders | CodersOnDemand, progress: Callabl
         if share is not None and report.ok:
             share.store(reader, spool, settings.limits)
         write = report.ok and not (settings.strict and tally.statuses["rejected"])
+        keep = _keep_folder(tables, reader, counts) if write else None
         if write:
-            _write_tables(tmp, spool, coders.rules_sha256, report, counts)
+            try:
+                _write_tables(tmp, spool, coders.rules_sha256, report, counts, reader, keep)
+            except BaseException:
+                if keep is not None:
+                    TableCache.abandon(keep)
+                raise
             write = report.ok
         spool.remove()
+        if keep is not None:
+            if write:
+                tables.store(keep, tmp, {f: key for f, (key, _) in reader.sources.items()},
+                             {f: n for f, (_, n) in reader.sources.items()}, counts["documents"])
+            else:
+                TableCache.abandon(keep)
         if write:
             manifest = {
                 "package": "cameo-acled-coder", "coder_version": __version__, "schema_version": SCHEMA_VERSION,
@@ -328,7 +255,8 @@ def build(settings: Settings, coders: Coders | CodersOnDemand, progress: Callabl
     report.rows.update(counts)
     rejections = tuple(sorted(tally.rejections, key=lambda r: (r[0], r[1] or 0, r[2])))
     return BuildResult(settings.out, dict(counts), tally.statuses, tally.n_sentences, report, rejections,
-                       tally.n_noted, write, reused=(cache.reused if cache is not None else 0) + reader.reused)
+                       tally.n_noted, write, reused=(cache.reused if cache is not None else 0) + reader.reused,
+                       spliced=reader.kept_documents if reader.kept_files else 0)
 
 
 def _validated(name: str, frames: Iterable[pd.DataFrame], report: Report, counts: dict[str, int]) -> Iterator[pd.DataFrame]:
@@ -343,26 +271,43 @@ def _validated(name: str, frames: Iterable[pd.DataFrame], report: Report, counts
             yield valid[name]
 
 
-def _write_tables(tmp: Path, spool: Spool, rules_sha256: str, report: Report, counts: dict[str, int]) -> None:
+def _keep_folder(tables: TableCache | None, reader: InputReader, counts: dict[str, int]) -> Path | None:
+    """Where the writers keep the tables for later incremental builds (coding/table_cache.py), when it is
+    worth it: a build that took no rows from kept tables, or built many afresh."""
+    if tables is None:
+        return None
+    dropped = 0
+    if reader.kept_files:
+        dropped = reader.kept.rows - reader.kept_documents
+    if not worth_keeping(reader.kept_documents, counts["documents"] - reader.kept_documents + dropped):
+        return None
+    return tables.start()
+
+
+def _write_tables(tmp: Path, spool: Spool, rules_sha256: str, report: Report, counts: dict[str, int],
+                  reader: InputReader, keep: Path | None) -> None:
     """The final Parquet + CSV tables in ``tmp``: documents and mentions merged from the runs in doc_id
     order, events built and validated bucket by bucket in event_id order, then the ACLED events (the
-    events merged by actors, place and day, coding/merge.py) bucket by bucket in acled_event_id order."""
+    events merged by actors, place and day, coding/merge.py) bucket by bucket in acled_event_id order.
+    When files were kept (``reader.kept_files``), the tables are spliced from the kept tables and the runs
+    of the other files instead (coding/splice.py). With ``keep``, the writers keep the tables there."""
     meta = table_metadata(__version__, rules_sha256)
-    writers = {name: TableWriter(tmp, name, meta, arrow_schema(name).with_metadata(spool.pandas_metadata[name]))
-               for name in ("mentions", "documents")}
-    for name in ("events", "acled_events"):
-        writers[name] = TableWriter(tmp, name, meta, arrow_schema(name))
+    writers = {name: TableWriter(tmp, name, meta, table_schema(name), keep)
+               for name in ("mentions", "documents", "events", "acled_events")}
     try:
-        spool.merge(lambda docs, mentions: (writers["documents"].write_arrow(docs),
-                                            writers["mentions"].write_arrow(mentions)))
-        for valid in _validated("events", spool.events(), report, counts):
-            writers["events"].write(valid)
-            spool.add_events(valid)
-        for valid in _validated("acled_events", spool.acled_events(), report, counts):
-            writers["acled_events"].write(valid)
+        if reader.kept_files:
+            _splice(spool, reader, writers, report, counts)
+        else:
+            spool.merge(lambda docs, mentions: (writers["documents"].write_arrow(docs),
+                                                writers["mentions"].write_arrow(mentions)))
+            for valid in _validated("events", spool.events(), report, counts):
+                writers["events"].write(valid)
+                spool.add_events(valid)
+            for valid in _validated("acled_events", spool.acled_events(), report, counts):
+                writers["acled_events"].write(valid)
         empty = mentions_frame([])
         for name, writer in writers.items():
-            if not writer.started:  # nothing to write: the table's header (CSV) and schema (Parquet)
+            if report.ok and not writer.started:  # nothing to write: the table's header (CSV) and schema (Parquet)
                 events = events_frame(empty)
                 frame = {"mentions": empty, "events": events, "acled_events": acled_events_frame(events),
                          "documents": documents_frame([])}[name]
@@ -370,3 +315,28 @@ def _write_tables(tmp: Path, spool: Spool, rules_sha256: str, report: Report, co
     finally:
         for w in writers.values():
             w.close()
+    if reader.kept_files and report.ok:
+        for name in ("events", "acled_events"):
+            counts[name] = writers[name].rows
+        for name in ("documents", "mentions"):  # every row counted while reading is written, no other
+            if writers[name].rows != counts[name]:
+                raise RuntimeError(f"spliced {name}: {writers[name].rows} rows written, {counts[name]} expected")
+
+
+def _splice(spool: Spool, reader: InputReader, writers: dict[str, TableWriter], report: Report,
+            counts: dict[str, int]) -> None:
+    import pyarrow as pa
+
+    from .splice import write_spliced
+
+    docs, mentions = [], []
+    spool.merge(lambda d, m: (docs.append(d), mentions.append(m)))
+    new = {name: pa.concat_tables(pieces).replace_schema_metadata(None) if pieces else spool.schemas[name].empty_table()
+           for name, pieces in (("documents", docs), ("mentions", mentions))}
+
+    def validate(name: str, frame: pd.DataFrame) -> pd.DataFrame | None:
+        valid = list(_validated(name, [frame], report, counts))
+        return valid[0] if valid else None
+
+    write_spliced(reader.kept, reader.kept_files, new["documents"], new["mentions"], writers, spool.events_frame,
+                  spool.acled_events_frame, spool.bucket_schema, spool.acled_schema, validate)

@@ -36,7 +36,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-_FORMAT = 1
+_FORMAT = 2
 TABLE_SUFFIXES = (".jsonl", ".csv")
 
 
@@ -51,7 +51,6 @@ class Segment:
     n_noted: int
     rejections: list[tuple[str, int | None, str, str]]
     rows: dict[str, int]  # documents and mentions rows in the runs
-    pandas_metadata: dict[str, dict]
     latest_date: dt.date | None  # the limit the file was screened with
     max_date: dt.date | None  # the latest publication date kept
     dates_ignored: bool  # some publication date was after latest_date

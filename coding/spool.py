@@ -235,12 +235,10 @@ class Spool:
         mentions, events = self.schemas["mentions"], arrow_schema("events")
         self.bucket_schema = pa.schema([mentions.field(c) for c in EVENT_INPUTS])
         self.acled_schema = pa.schema([events.field(c) for c in ACLED_INPUTS])
-        self.pandas_metadata: dict[str, dict] = {}  # of each table's first batch, for the final tables
         self.runs: list[tuple[Path, Path]] = []
-        self._events = Buckets(folder, "bucket", self.bucket_schema, "event_id",
-                               lambda t: events_frame(_pandas(t), merge))
-        self._acled = Buckets(folder, "acled", self.acled_schema, "acled_event_id",
-                              lambda t: acled_events_frame(_pandas(t), merge))
+        self.merge_rules = merge
+        self._events = Buckets(folder, "bucket", self.bucket_schema, "event_id", self.events_frame)
+        self._acled = Buckets(folder, "acled", self.acled_schema, "acled_event_id", self.acled_events_frame)
         self._made = 0
 
     def _write_run(self, docs: pa.Table, mentions: pa.Table) -> tuple[Path, Path]:
@@ -254,21 +252,16 @@ class Spool:
     def add(self, documents: pd.DataFrame, mentions: pd.DataFrame) -> tuple[Path, Path]:
         """One batch: validated frames, documents sorted by doc_id, mentions by doc_id then position.
         Returns the paths of the run written."""
-        if not self.pandas_metadata:
-            for name, frame in (("documents", documents), ("mentions", mentions)):
-                self.pandas_metadata[name] = pa.Schema.from_pandas(frame, preserve_index=False).metadata
         m = _table(mentions, self.schemas["mentions"])
         self.runs.append(self._write_run(_table(documents, self.schemas["documents"]), m))
         self._events.add(m.select(EVENT_INPUTS).filter(pc.is_valid(m.column("event_id"))))
         return self.runs[-1]
 
-    def add_runs(self, runs: list[tuple[Path, Path]], pandas_metadata: dict[str, dict]) -> list[tuple[Path, Path]]:
+    def add_runs(self, runs: list[tuple[Path, Path]]) -> list[tuple[Path, Path]]:
         """Runs written by an earlier build (coding/segments.py), linked (or copied) into the spool as
         they are; returns the spool's paths of them."""
         from .segments import link_or_copy
 
-        if not self.pandas_metadata:
-            self.pandas_metadata = dict(pandas_metadata)
         added = []
         for docs, mentions in runs:
             self._made += 1
@@ -310,6 +303,16 @@ class Spool:
                  self.folder / f"run-{self._made:06d}-mentions.parquet")
         return (pq.ParquetWriter(paths[0], self.schemas["documents"], compression="none"),
                 pq.ParquetWriter(paths[1], self.schemas["mentions"], compression="none"), paths)
+
+    def events_frame(self, rows: pa.Table) -> pd.DataFrame:
+        """The events (typed, not yet validated) of asserted mentions (``bucket_schema``): every mention
+        of each event they hold."""
+        return events_frame(_pandas(rows), self.merge_rules)
+
+    def acled_events_frame(self, rows: pa.Table) -> pd.DataFrame:
+        """The ACLED events (typed, not yet validated) of events (``acled_schema``): every event of each
+        ACLED event they hold."""
+        return acled_events_frame(_pandas(rows), self.merge_rules)
 
     def events(self) -> Iterator[pd.DataFrame]:
         """The events frames (typed, not yet validated), in event_id order."""

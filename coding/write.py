@@ -20,8 +20,11 @@ import json
 import os
 import shutil
 import tempfile
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -51,20 +54,74 @@ def _csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def csv_text(frame: pd.DataFrame, header: bool) -> bytes:
+    """The CSV text of a validated frame, as the dataset's CSV files hold it."""
+    return _csv_safe(frame).to_csv(None, index=False, header=header, lineterminator="\n",
+                                   date_format="%Y-%m-%d").encode("utf-8")
+
+
+def row_ends(text: bytes | memoryview) -> np.ndarray:
+    """The offset just after each row of CSV ``text`` (the header counts as a row): a line feed ends a
+    row unless it is inside a quoted cell, that is after an odd number of quote characters (a quote
+    inside a cell is doubled, and a cell holding a quote is quoted)."""
+    b = np.frombuffer(text, dtype=np.uint8)
+    lf = np.flatnonzero(b == 10)
+    quotes = np.flatnonzero(b == 34)
+    return lf[np.searchsorted(quotes, lf) % 2 == 0] + 1
+
+
+def table_schema(name: str) -> pa.Schema:
+    """The arrow schema a table is written with, and its pandas metadata: that of a frame with the
+    dtypes the table's pandera schema gives and a value in every column, so the metadata does not
+    depend on which rows a build happened to see first (pandas calls a date column without a value
+    "empty")."""
+    import datetime as dt
+
+    from schemas.tables import TABLES
+
+    from .frame import arrow_schema
+
+    schema = arrow_schema(name)
+    dtypes = TABLES[name].to_schema().dtypes
+    sample = {}
+    for f in schema:
+        if pa.types.is_date32(f.type):
+            sample[f.name] = pd.Series([dt.date(2000, 1, 1)], dtype=object)
+        elif pa.types.is_int64(f.type) or pa.types.is_float64(f.type):
+            sample[f.name] = pd.Series([0]).astype(dtypes[f.name].type)
+        else:
+            sample[f.name] = pd.Series(["x"]).astype(dtypes[f.name].type)
+    return schema.with_metadata(pa.Schema.from_pandas(pd.DataFrame(sample), preserve_index=False).metadata)
+
+
 class TableWriter:
     """One table of a dataset (``<name>.parquet`` and ``<name>.csv`` in ``folder``), written piece by
-    piece, one Parquet row group and one CSV append per piece: ``write`` takes a validated pandas
-    frame, ``write_arrow`` an arrow table of the same columns (converted to pandas for the CSV with the
-    schema's pandas metadata, so the CSV text is the one ``write`` gives)."""
+    piece in the table's final row order: ``write`` takes a validated pandas frame, ``write_arrow`` an
+    arrow table of the same columns (converted to pandas for its CSV text, which is the one ``write``
+    gives), ``write_text`` an arrow table with its CSV text already made (rows of an earlier build's
+    table, coding/splice.py). Pieces are gathered up to ``ROW_GROUP_ROWS`` rows into one Parquet row
+    group (each row group's metadata stays in memory until the file is closed).
 
-    def __init__(self, folder: Path, name: str, metadata: dict[str, str], schema: pa.Schema | None = None) -> None:
+    With ``keep`` (a folder), the table is also kept for later incremental builds (coding/table_cache.py):
+    an Arrow IPC copy (``<name>.arrow``) and the offsets of the CSV rows (``<name>.rows.npy``: the
+    header's end, then the end of each row)."""
+
+    def __init__(self, folder: Path, name: str, metadata: dict[str, str], schema: pa.Schema | None = None,
+                 keep: Path | None = None) -> None:
+        self.name = name
         self.parquet_path, self.csv_path = folder / f"{name}.parquet", folder / f"{name}.csv"
         self.metadata = {k.encode(): v.encode() for k, v in metadata.items()}
         self.schema = schema  # arrow types (and pandas metadata) to write; from the first piece when not given
         self.rows = 0
+        self.keep = keep
         self._parquet: pq.ParquetWriter | None = None
         self._csv = None
-        self._pending: list[pa.Table] = []
+        self._ipc = None
+        self._thread: ThreadPoolExecutor | None = None
+        self._queued: deque[Future] = deque()
+        self._ends: list[np.ndarray] = []
+        self._csv_bytes = 0
+        self._pending: list[tuple[pa.Table, list | None, np.ndarray | None]] = []  # (rows, CSV text, row lengths)
         self._pending_rows = 0
 
     @property
@@ -72,12 +129,19 @@ class TableWriter:
         return self._parquet is not None or bool(self._pending)
 
     def write(self, frame: pd.DataFrame) -> None:
-        self._write(pa.Table.from_pandas(frame, preserve_index=False), frame)
+        self._flush()
+        self._write([(pa.Table.from_pandas(frame, preserve_index=False), frame, None, None)])
 
     def write_arrow(self, table: pa.Table) -> None:
-        """Buffered up to ``ROW_GROUP_ROWS`` rows, so that many small pieces make few row groups (each
-        row group's metadata stays in memory until the file is closed)."""
-        self._pending.append(table)
+        self._add(table, None, None)
+
+    def write_text(self, table: pa.Table, text: list, lengths: np.ndarray) -> None:
+        """Rows whose CSV text is known: ``text`` holds the bytes of the rows (pieces to join), ``lengths``
+        the length of each row's text."""
+        self._add(table, text, lengths)
+
+    def _add(self, table: pa.Table, text: list | None, lengths: np.ndarray | None) -> None:
+        self._pending.append((table, text, lengths))
         self._pending_rows += table.num_rows
         if self._pending_rows >= ROW_GROUP_ROWS:
             self._flush()
@@ -85,33 +149,101 @@ class TableWriter:
     def _flush(self) -> None:
         if self._pending:
             pieces, self._pending, self._pending_rows = self._pending, [], 0
-            self._write(pa.concat_tables(pieces) if len(pieces) > 1 else pieces[0], None)
+            self._write([(t, None, text, n) for t, text, n in pieces])
 
-    def _write(self, table: pa.Table, frame: pd.DataFrame | None) -> None:
-        first = self._parquet is None
-        if first:
-            schema = table.schema if self.schema is None else self.schema
-            meta = dict(schema.metadata or table.schema.metadata or {})
-            meta.update(self.metadata)
-            self.schema = schema.with_metadata(meta)
-            self._parquet = pq.ParquetWriter(self.parquet_path, self.schema)
-            self._csv = self.csv_path.open("w", encoding="utf-8", newline="")
-        if table.num_rows or first:
-            if not table.schema.equals(self.schema, check_metadata=False):  # a column all null in this piece
-                table = table.cast(self.schema)
-            table = table.replace_schema_metadata(self.schema.metadata)
-            self._parquet.write_table(table)
+    def _open(self, table: pa.Table) -> None:
+        schema = table.schema if self.schema is None else self.schema
+        meta = dict(schema.metadata or table.schema.metadata or {})
+        meta.update(self.metadata)
+        self.schema = schema.with_metadata(meta)
+        self._parquet = pq.ParquetWriter(self.parquet_path, self.schema)
+        self._csv = self.csv_path.open("wb")
+        header = csv_text(pd.DataFrame(columns=self.schema.names), header=True)
+        self._csv.write(header)
+        self._csv_bytes = len(header)
+        if self.keep is not None:
+            self._ipc = pa.ipc.new_file(self.keep / f"{self.name}.arrow", self.schema)
+            self._ends.append(np.array([self._csv_bytes], dtype=np.int64))
+
+    def _write(self, pieces: list[tuple[pa.Table, pd.DataFrame | None, list | None, np.ndarray | None]]) -> None:
+        """One row group: the pieces' rows, and their CSV text (made from pandas for runs of pieces
+        without it)."""
+        if self._parquet is None:
+            self._open(pieces[0][0])
+        tables = [self._typed(t) for t, *_ in pieces]
+        table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+        if table.num_rows:
+            self._encode(table)
+        i = 0
+        while i < len(pieces):
+            _, frame, text, lengths = pieces[i]
+            if text is not None:
+                for part in text:
+                    self._csv.write(part)
+                self._row_lengths(lengths)
+                i += 1
+                continue
+            j = i + 1
+            while j < len(pieces) and pieces[j][2] is None and pieces[j][1] is None and frame is None:
+                j += 1
             if frame is None:
-                frame = table.to_pandas()
-            _csv_safe(frame).to_csv(self._csv, index=False, header=first, lineterminator="\n", date_format="%Y-%m-%d")
+                group = tables[i:j]
+                frame = (pa.concat_tables(group) if len(group) > 1 else group[0]).to_pandas()
+            if len(frame):
+                data = csv_text(frame, header=False)
+                self._csv.write(data)
+                if self.keep is not None:
+                    self._row_lengths(np.diff(row_ends(data), prepend=0))
+            i = j
         self.rows += table.num_rows
 
+    def _encode(self, table: pa.Table) -> None:
+        """Write a row group (and its Arrow copy) on the writer's thread: encoding and compressing
+        Parquet releases the GIL, so it overlaps the CSV text and whatever the build does next. At
+        most two row groups wait, so a fast producer does not queue a whole table."""
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"write-{self.name}")
+        while len(self._queued) >= 2:
+            self._queued.popleft().result()
+        self._queued.append(self._thread.submit(self._encode_now, table))
+
+    def _encode_now(self, table: pa.Table) -> None:
+        self._parquet.write_table(table)
+        if self._ipc is not None:
+            self._ipc.write_table(table)
+
+    def _row_lengths(self, lengths: np.ndarray) -> None:
+        if self.keep is not None and len(lengths):
+            self._ends.append(self._csv_bytes + np.cumsum(lengths, dtype=np.int64))
+        self._csv_bytes += int(lengths.sum()) if len(lengths) else 0
+
+    def _typed(self, table: pa.Table) -> pa.Table:
+        if not table.schema.equals(self.schema, check_metadata=False):
+            table = table.cast(self.schema)  # a column all null in this piece
+        return table.replace_schema_metadata(self.schema.metadata)
+
     def close(self) -> None:
-        self._flush()
-        if self._parquet is not None:
-            self._parquet.close()
-            self._csv.close()
-            self._parquet = self._csv = None
+        try:
+            self._flush()
+            while self._queued:
+                self._queued.popleft().result()  # a failed write raises here
+        finally:
+            if self._thread is not None:
+                self._thread.shutdown(wait=True)
+                self._thread = None
+            self._queued.clear()
+            if self._parquet is not None:
+                self._parquet.close()
+                self._csv.close()
+                self._parquet = self._csv = None
+            ipc, self._ipc = self._ipc, None
+            if ipc is not None:
+                ipc.close()
+        if ipc is not None:
+            ends = np.concatenate(self._ends)
+            if len(ends) != self.rows + 1:
+                raise ValueError(f"{self.name}: {len(ends) - 1} CSV rows for {self.rows} rows")
+            np.save(self.keep / f"{self.name}.rows.npy", ends)
 
 
 def _write_table(frame: pd.DataFrame, folder: Path, name: str, metadata: dict[str, str]) -> None:

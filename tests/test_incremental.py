@@ -112,3 +112,63 @@ def test_a_cached_file_with_an_ignored_date_is_read_again_when_the_date_becomes_
     _build("--input", corpus, "--out", tmp_path / "full", env=later)
     for name in TABLES:
         assert (tmp_path / "inc" / f"{name}.csv").read_bytes() == (tmp_path / "full" / f"{name}.csv").read_bytes()
+
+
+def _same_dataset(a, b):
+    for name in TABLES:
+        assert (a / f"{name}.csv").read_bytes() == (b / f"{name}.csv").read_bytes(), name
+        pd.testing.assert_frame_equal(pd.read_parquet(a / f"{name}.parquet"), pd.read_parquet(b / f"{name}.parquet"))
+    assert (a / "manifest.json").read_bytes() == (b / "manifest.json").read_bytes()
+
+
+def _schema_dtypes(folder):
+    """Parquet tables read back with the dtypes their schema gives (the pandas metadata written)."""
+    from schemas.tables import TABLES
+
+    for name in TABLES:
+        frame = pd.read_parquet(folder / f"{name}.parquet")
+        assert frame.dtypes.to_dict() == TABLES[name].validate(frame).dtypes.to_dict(), name
+
+
+def test_kept_tables_are_spliced_for_an_added_and_a_changed_file(tmp_path, coders, monkeypatch):
+    """The tables of an earlier build are kept (coding/table_cache.py) and a later build splices them
+    (coding/splice.py): the rows of unchanged files are taken as they are, those of a changed file
+    dropped, and the events and ACLED events that new or dropped mentions touch built again. Doc_ids
+    interleave between the files, texts share events, and the dataset must be a full build's."""
+    import json
+    import random
+
+    from coding.build import Settings, build
+    from coding.synthetic import write_corpus
+
+    monkeypatch.setenv("CAMEO_ACLED_CACHE", str(tmp_path / "cache"))
+    lines = write_corpus(tmp_path / "all.jsonl", 130).read_text(encoding="utf-8").splitlines(keepends=True)
+    random.Random(4).shuffle(lines)  # doc_ids of every file interleave
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    (corpus / "a.jsonl").write_text("".join(lines[:60]) + "{broken\n", encoding="utf-8")
+    (corpus / "c.jsonl").write_text("".join(lines[60:100]), encoding="utf-8")
+    (corpus / "note.txt").write_text("Kenyan police arrested 12 protesters in Nairobi on Monday.", encoding="utf-8")
+
+    def run(out, incremental):
+        result = build(Settings((corpus,), tmp_path / out, workers=1, incremental=incremental, batch_size=25), coders)
+        assert result.written, result.report.failures[:5]
+        return result
+
+    assert run("first", True).spliced == 0  # keeps its tables
+    echo = {**json.loads(lines[3]), "doc_id": "echo", "text": json.loads(lines[3])["text"] + " Officials gave no details."}
+    (corpus / "d.jsonl").write_text("".join(lines[100:110]) + lines[70] + json.dumps(echo) + "\n", encoding="utf-8")
+    added = run("added", True)  # d: 10 new articles, a duplicate of one of c, one repeating the events of one of a
+    assert added.spliced == 101  # a (60 + the broken line) and c taken from the kept tables
+    run("full", False)
+    _same_dataset(tmp_path / "added", tmp_path / "full")
+    mentions = pd.read_parquet(tmp_path / "full" / "mentions.parquet")
+    events_of = {d: set(mentions.loc[mentions["doc_id"] == d, "event_id"].dropna()) for d in ("echo", json.loads(lines[3])["doc_id"])}
+    assert len(set.intersection(*events_of.values())) > 1  # kept events built again with a new mention
+
+    (corpus / "c.jsonl").write_text("".join(lines[62:100]) + lines[110], encoding="utf-8")  # 2 gone, 1 new
+    changed = run("changed", True)
+    assert changed.spliced == 61  # a only: c changed, d was not in the kept tables
+    run("full2", False)
+    _same_dataset(tmp_path / "changed", tmp_path / "full2")
+    _schema_dtypes(tmp_path / "changed")
