@@ -99,6 +99,9 @@ class TableCache:
         return sorted(found, key=lambda p: p.stat().st_mtime_ns, reverse=True)
 
     def _load(self, entry: Path) -> KeptTables | None:
+        """The entry, if whole: its CSV files unchanged, and as many row offsets as Arrow rows."""
+        import pyarrow as pa
+
         try:
             with (entry / "tables.pickle").open("rb") as fh:
                 fmt, kept = pickle.load(fh)
@@ -108,7 +111,10 @@ class TableCache:
                 st = (entry / f"{name}.csv").stat()
                 if (st.st_size, st.st_mtime_ns) != kept.csv_stat[name]:
                     return None
-                if not (entry / f"{name}.arrow").exists() or not (entry / f"{name}.rows.npy").exists():
+                ends = np.load(entry / f"{name}.rows.npy", mmap_mode="r")
+                rows = pa.ipc.open_file(pa.memory_map(str(entry / f"{name}.arrow"))).read_all().num_rows
+                if len(ends) != rows + 1 or int(ends[-1]) != st.st_size:
+                    log.warning("ignoring kept tables %s: %s rows, CSV rows and CSV size disagree", entry, name)
                     return None
         except FileNotFoundError:
             return None

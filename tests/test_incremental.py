@@ -172,3 +172,9 @@ def test_kept_tables_are_spliced_for_an_added_and_a_changed_file(tmp_path, coder
     run("full2", False)
     _same_dataset(tmp_path / "changed", tmp_path / "full2")
     _schema_dtypes(tmp_path / "changed")
+
+    for ends in (tmp_path / "cache").rglob("mentions.rows.npy"):  # a damaged entry is not used
+        ends.write_bytes(ends.read_bytes()[:-8])
+    damaged = run("damaged", True)
+    assert damaged.spliced == 0
+    _same_dataset(tmp_path / "damaged", tmp_path / "full2")
