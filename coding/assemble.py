@@ -1,4 +1,5 @@
-"""Assemble coder outputs into Mention records, and asserted mentions into events.
+"""Assemble coder outputs into Mention records, each with the id of its event (``frame.build_events``
+turns the asserted mentions of an event into its row).
 
 An event is the set of asserted mentions with the same date, source actor, event code, target
 and place (GDELT's events + mentions design); its id is a hash of that key, so the same event
@@ -11,7 +12,6 @@ import hashlib
 from typing import Callable
 from dataclasses import replace
 
-import pandas as pd
 
 from .records import ActionMatch, Actor, DateFinding, Document, Mention, PlaceFinding, Sentence
 from .coders.acled import AcledRules, Words, acled_type
@@ -134,7 +134,7 @@ def _target_name(target: Actor | None, target_type: str | None, material_conflic
     return acled.actor_name(target, target_type, material_conflict)
 
 
-_EVENT_FIRST = [
+EVENT_FIRST = [
     "event_date", "date_precision", "actor_code", "actor_country", "actor_role", "actor_type", "cameo_code",
     "actor_acled", "cameo_root", "cameo_label", "quad_class", "goldstein", "target_code", "target_country",
     "target_role", "target_type", "target_acled", "acled_event_type", "acled_sub_event_type", "disorder_type", "location_text", "location_country",
@@ -143,31 +143,5 @@ _EVENT_FIRST = [
 
 
 # the mention columns build_events reads
-EVENT_INPUTS = ["event_id", *_EVENT_FIRST, "fatalities", "publication_date", "doc_id", "sentence_index", "char_start",
+EVENT_INPUTS = ["event_id", *EVENT_FIRST, "fatalities", "publication_date", "doc_id", "sentence_index", "char_start",
                 "source", "url", "rule_ids"]
-
-
-def build_events(mentions: pd.DataFrame) -> pd.DataFrame:
-    """One row per event_id: the first mention's coding (by publication date, doc, sentence), the
-    most precise date, the highest fatality count reported (counted once, never summed), counts."""
-    asserted = mentions[mentions["event_id"].notna()]
-    if asserted.empty:
-        return pd.DataFrame(columns=["event_id", *_EVENT_FIRST, "fatalities", "num_mentions", "num_articles",
-                                     "num_sources", "first_doc_id", "source_url", "rule_ids"])
-    ordered = asserted.sort_values(["event_id", "publication_date", "doc_id", "sentence_index", "char_start"],
-                                   na_position="last", kind="mergesort")
-    grouped = ordered.groupby("event_id", sort=True)
-    events = ordered.drop_duplicates("event_id", keep="first").set_index("event_id")[_EVENT_FIRST].sort_index()
-    events["date_precision"] = grouped["date_precision"].min()
-    events["geo_precision"] = grouped["geo_precision"].min()
-    events["fatalities"] = grouped["fatalities"].max()
-    events["num_mentions"] = grouped.size()
-    events["num_articles"] = grouped["doc_id"].nunique()
-    events["num_sources"] = grouped["source"].nunique()
-    events["first_doc_id"] = grouped["doc_id"].first()
-    events["source_url"] = grouped["url"].first()
-    rules: dict[str, set[str]] = {}  # the union of the mentions' rule ids (a loop: one pandas call per event is slow)
-    for event_id, ids in zip(ordered["event_id"].tolist(), ordered["rule_ids"].tolist()):
-        rules.setdefault(event_id, set()).update(ids.split(";"))
-    events["rule_ids"] = pd.Series({k: ";".join(sorted(r for r in v if r)) for k, v in rules.items()}).reindex(events.index)
-    return events.reset_index()

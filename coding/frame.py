@@ -7,7 +7,7 @@ import dataclasses
 import pandas as pd
 import pyarrow as pa
 
-from .assemble import build_events
+from .assemble import EVENT_FIRST
 from .merge import MergeRules, acled_event_ids, build_acled_events
 from .records import CodedDocument, Mention, Rejection
 from schemas.tables import columns
@@ -91,3 +91,29 @@ def arrow_schema(table: str) -> pa.Schema:
         return pa.large_string()
 
     return pa.schema([(c, kind(c)) for c in columns(table)])
+
+
+def build_events(mentions: pd.DataFrame) -> pd.DataFrame:
+    """One row per event_id: the first mention's coding (by publication date, doc, sentence), the
+    most precise date, the highest fatality count reported (counted once, never summed), counts."""
+    asserted = mentions[mentions["event_id"].notna()]
+    if asserted.empty:
+        return pd.DataFrame(columns=["event_id", *EVENT_FIRST, "fatalities", "num_mentions", "num_articles",
+                                     "num_sources", "first_doc_id", "source_url", "rule_ids"])
+    ordered = asserted.sort_values(["event_id", "publication_date", "doc_id", "sentence_index", "char_start"],
+                                   na_position="last", kind="mergesort")
+    grouped = ordered.groupby("event_id", sort=True)
+    events = ordered.drop_duplicates("event_id", keep="first").set_index("event_id")[EVENT_FIRST].sort_index()
+    events["date_precision"] = grouped["date_precision"].min()
+    events["geo_precision"] = grouped["geo_precision"].min()
+    events["fatalities"] = grouped["fatalities"].max()
+    events["num_mentions"] = grouped.size()
+    events["num_articles"] = grouped["doc_id"].nunique()
+    events["num_sources"] = grouped["source"].nunique()
+    events["first_doc_id"] = grouped["doc_id"].first()
+    events["source_url"] = grouped["url"].first()
+    rules: dict[str, set[str]] = {}  # the union of the mentions' rule ids (a loop: one pandas call per event is slow)
+    for event_id, ids in zip(ordered["event_id"].tolist(), ordered["rule_ids"].tolist()):
+        rules.setdefault(event_id, set()).update(ids.split(";"))
+    events["rule_ids"] = pd.Series({k: ";".join(sorted(r for r in v if r)) for k, v in rules.items()}).reindex(events.index)
+    return events.reset_index()

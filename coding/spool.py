@@ -12,7 +12,7 @@ the first two hex digits of the event id. At the end:
   doc_id" of all runs, sorts them and writes them (with their mentions, which follow their document
   in each run). doc_ids are unique, so the result is the order a sort of the whole table gives. More
   than ``FAN_IN`` runs are first merged in rounds into longer runs, so memory stays bounded.
-- ``events`` builds the events of one bucket at a time (``assemble.build_events``, which groups by
+- ``events`` builds the events of one bucket at a time (``frame.build_events``, which groups by
   event_id: every mention of an event is in the same bucket); buckets in hex order give the events in
   event_id order. A bucket larger than ``BUCKET_ROWS`` is split again by the next hex digit.
 - ``add_events`` takes the events as they are written and ``acled_events`` builds the ACLED events the

@@ -9,6 +9,9 @@ from importlib import resources
 
 import pycountry
 
+# A CAMEO actor code: three-letter segments (country, role, group: "RUSGOV", "SOMINSSHB").
+ACTOR_CODE_RE = r"^(?:[A-Z]{3})+$"
+
 # ISO 3166 user-assigned code in common use for Kosovo (not in ISO 3166-1 proper).
 EXTRA_ISO3 = frozenset({"XKX"})
 

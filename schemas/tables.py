@@ -19,11 +19,10 @@ import pandera.pandas as pa
 from pandera.typing.pandas import Series
 
 from . import SCHEMA_VERSION
-from .codebook import acled_actor_types, acled_types, cameo_codes, iso3_codes
+from .codebook import ACTOR_CODE_RE, acled_actor_types, acled_types, cameo_codes, iso3_codes
 
 MODALITIES = ["asserted", "negated", "hypothetical", "future", "question", "historical"]
 DOCUMENT_STATUSES = ["coded", "no_events", "duplicate", "rejected"]
-ACTOR_CODE_RE = r"^(?:[A-Z]{3})+$"
 EARLIEST_DATE = dt.date(1900, 1, 1)
 LATEST_DATE = dt.date(2100, 12, 31)
 

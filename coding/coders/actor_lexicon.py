@@ -13,8 +13,7 @@ import ahocorasick
 
 from ..rulebook import Item, RuleError, check_keys, check_unique_ids, read_jsonl, read_yaml_items, rules_dir
 from ..text import normalise_phrase
-from schemas.codebook import acled_actor_types, iso3_codes
-from schemas.tables import ACTOR_CODE_RE
+from schemas.codebook import ACTOR_CODE_RE, acled_actor_types, iso3_codes
 
 # Piece kinds, in the order used to describe a compound actor.
 COUNTRY, ADJECTIVE, DEMONYM, METONYM, PERSON, ORG, AGENT, COREF = (
