@@ -349,6 +349,14 @@ def _fold_word(word: str) -> str:
 
 
 @lru_cache(maxsize=65536)
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(a))
+
+
 def _unhyphenated(key: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(w for w in key if w != "-") if len(key) > 2 else key
 

@@ -6,11 +6,10 @@ Ituri)"); namesakes are told apart by the divisions named right after the name (
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 from ..records import PlaceFinding, Sentence
-from .gazetteer import Candidate, Gazetteer, _fold_word
+from .gazetteer import Candidate, Gazetteer, _fold_word, haversine_km
 
 if TYPE_CHECKING:
     from .places import PlaceRules
@@ -75,7 +74,8 @@ def place_at(sentence: Sentence, norms, j: int, gazetteer: Gazetteer, doc_countr
         same = [c for c in cands if c.country in countries]
         named = [d for d in spec if d.country in {c.country for c in same}]
         named = [d for d in named if d.is_region] or named  # "(Merida)": the state, not the town in Mexico
-        if named and all(min(_km(c, d) for d in named) > rules.namesake_km for c in same):
+        if named and all(min(haversine_km(c.latitude, c.longitude, d.latitude, d.longitude) for d in named)
+                         > rules.namesake_km for c in same):
             cands, via_region = named, True
         else:
             cands = same or cands
@@ -135,10 +135,7 @@ def _region_after_unknown(sentence: Sentence, norms: list[str], j: int, gazettee
     toks = sentence.tokens
     k = j
     for _ in range(_REGION_HOPS):
-        start = k
-        while k < len(norms) and k < start + 6 and (toks[k].text[:1].isupper() or (
-                k > start and _longer_name(toks, k, rules.name_particles))):
-            k += 1
+        start, k = k, _past_name(toks, k, rules)
         if k == start:
             return None
         while k < len(norms) and norms[k] in rules.skip:
@@ -147,7 +144,7 @@ def _region_after_unknown(sentence: Sentence, norms: list[str], j: int, gazettee
             return None
         k += 1
         found = gazetteer.division_lookup(norms, k) if toks[k].text[:1].isupper() else gazetteer.lookup(norms, k)
-        if found is not None and _begins_unknown_name(toks, norms, k + found[0], rules):
+        if found is not None and _begins_unknown_name(toks, norms, k, found[0], gazetteer, rules):
             continue  # "(Al Dhaher, Sadah)", "(Bab al-Amud)", "(South 24 Parganas, WB)": a longer name the gazetteer lacks
         if found is not None and countries:
             found = (found[0], [c for c in found[1] if c.country in countries or c.is_country]) if any(
@@ -157,14 +154,30 @@ def _region_after_unknown(sentence: Sentence, norms: list[str], j: int, gazettee
     return None
 
 
-def _begins_unknown_name(toks, norms, k: int, rules: PlaceRules) -> bool:
-    """The name found before token ``k`` goes on: a longer name the gazetteer lacks ("Al Dhaher",
-    "Bab al-Amud", "South 24 Parganas"); not a generic word after it ("Mandi District")."""
-    if k >= len(toks) or norms[k] in rules.skip:
+def _begins_unknown_name(toks, norms, k: int, n: int, gazetteer: Gazetteer, rules: PlaceRules) -> bool:
+    """The name of ``n`` tokens found at ``k`` goes on: a longer name the gazetteer lacks ("Al Dhaher",
+    "Bab al-Amud", "South 24 Parganas", a division named by an English word: "South Eastern"); not a
+    generic word after it ("Mandi District")."""
+    end = k + n
+    if end >= len(toks):
         return False
-    if norms[k] in rules.english_particles and not (k + 1 < len(toks) and toks[k + 1].text == "-"):
+    if n == 1 and (norms[k],) in gazetteer.english_divisions and name_continues(toks[end].text) \
+            and norms[end] not in rules.name_heads:
+        return True
+    if norms[end] in rules.skip:
+        return False
+    if norms[end] in rules.english_particles and not (end + 1 < len(toks) and toks[end + 1].text == "-"):
         return False  # "near Marinka, Donetsk as Russian forces ...": "as" here is English
-    return toks[k].text.isdigit() or _longer_name(toks, k, rules.name_particles)
+    return toks[end].text.isdigit() or _longer_name(toks, end, rules.name_particles)
+
+
+def _past_name(toks, k: int, rules: PlaceRules) -> int:
+    """The token after the capitalised name (at most six words, particles inside) starting at ``k``."""
+    start = k
+    while k < len(toks) and k < start + 6 and (toks[k].text[:1].isupper() or (
+            k > start and _longer_name(toks, k, rules.name_particles))):
+        k += 1
+    return k
 
 
 def name_continues(text: str) -> bool:
@@ -223,17 +236,12 @@ def _divisions_after(toks, norms, k: int, gazetteer: Gazetteer, rules: PlaceRule
             break
         found = gazetteer.division_lookup(norms, k)
         if found is None:  # "Yala (Gem, Siaya County)": a subdivision the gazetteer lacks; go on to the next
-            start = k
-            while k < len(norms) and k < start + 6 and (toks[k].text[:1].isupper() or (
-                    k > start and _longer_name(toks, k, rules.name_particles))):
-                k += 1
+            k = _past_name(toks, k, rules)
             continue
         n, cands = found
         written = " ".join(t.text for t in toks[k:k + n])
         cands = [c for c in cands if not c.exact_case or c.name == written]
-        if n == 1 and (_begins_unknown_name(toks, norms, k + 1, rules) or (
-                (norms[k],) in gazetteer.english_divisions and k + 1 < len(toks)
-                and name_continues(toks[k + 1].text) and norms[k + 1] not in rules.name_heads)):
+        if _begins_unknown_name(toks, norms, k, n, gazetteer, rules):
             first = False  # "(West Sumatra province)", "(South Eastern)": a longer name the gazetteer lacks
             k += 1
             continue
@@ -251,13 +259,6 @@ def _divisions_after(toks, norms, k: int, gazetteer: Gazetteer, rules: PlaceRule
             first = False
         k += n
     return frozenset(out), spec
-
-
-def _km(a: Candidate, b: Candidate) -> float:
-    """Rough distance in km (equirectangular; enough to tell a namesake hundreds of km away)."""
-    x = math.radians(b.longitude - a.longitude) * math.cos(math.radians((a.latitude + b.latitude) / 2))
-    y = math.radians(b.latitude - a.latitude)
-    return 6371.0 * math.hypot(x, y)
 
 
 def _list_goes_on(toks, norms, k: int) -> bool:

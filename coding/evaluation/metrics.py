@@ -7,11 +7,11 @@ macro-F1, confusion matrices and error lists are derived.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass
 
+from ..coders.gazetteer import haversine_km
 from ..records import Mention
 from ..text import tokenize
 from .gold import ACLED, CAMEO, FIVE_CLASS, PLOVER, GoldItem
@@ -51,13 +51,6 @@ def top(ms: list[Mention], field: str) -> Mention | None:
 
 def _out(field: str, item: GoldItem, gold, m: Mention | None, predicted, correct) -> Outcome:
     return Outcome(field, item.doc.doc_id, gold, predicted, correct, m.rule_ids if m else "")
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(a))
 
 
 def norm_name(name) -> str:
