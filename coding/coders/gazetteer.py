@@ -122,7 +122,7 @@ class Gazetteer:
             keys = {key: name for key in keys}
             for alias in aliases.get((iso3, name), ()):
                 # an abbreviation ("UP", "WB") names the division only as written, never "up"
-                keys[fold(normalise_phrase(alias))] = alias if _acronym(alias) else name
+                keys[fold(normalise_phrase(alias))] = alias if is_acronym(alias.replace("&", "")) else name
             for key, written in keys.items():
                 if not key:
                     continue
@@ -203,8 +203,7 @@ class Gazetteer:
         i = 0
         while i < len(toks):
             written = toks[i].text
-            acronym = len(written) <= 4 and written.isupper() and written.isalpha()  # "SUD Education" is no Sud
-            if written[:1].isupper() and i not in skip and not acronym:
+            if written[:1].isupper() and i not in skip and not is_acronym(written):  # "SUD Education" is no Sud
                 for n in range(min(self.max_region_tokens, len(toks) - i), 0, -1):
                     key = tuple(norms[i:i + n])
                     iso3 = self.regions.get(key)
@@ -361,9 +360,9 @@ def _unhyphenated(key: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(w for w in key if w != "-") if len(key) > 2 else key
 
 
-def _acronym(name: str) -> bool:
-    letters = name.replace("&", "")
-    return len(letters) <= 4 and letters.isupper() and letters.isalpha()
+def is_acronym(written: str) -> bool:
+    """A short all-capitals word ("IS", "SUD", "UP"): no town or division unless written so."""
+    return len(written) <= 4 and written.isupper() and written.isalpha()
 
 
 def english_word(word: str) -> bool:

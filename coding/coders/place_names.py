@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..records import PlaceFinding, Sentence
-from .gazetteer import Candidate, Gazetteer, _fold_word, haversine_km
+from .gazetteer import Candidate, Gazetteer, _fold_word, haversine_km, is_acronym
 
 if TYPE_CHECKING:
     from .places import PlaceRules
@@ -32,7 +32,7 @@ def place_at(sentence: Sentence, norms, j: int, gazetteer: Gazetteer, doc_countr
         n, cands = found
         written = " ".join(t.text for t in toks[j:j + n])
         cands = [c for c in cands if not c.exact_case or c.name == written]
-        if _acronym(written):  # "IS", "TO": an acronym is no town (countries' codes are exact-case)
+        if is_acronym(written):  # "IS", "TO": an acronym is no town (countries' codes are exact-case)
             cands = [c for c in cands if c.exact_case]
         if not lowercase_doc and _longer_name(toks, j + n, rules.name_particles) \
                 and not _generic_head(toks, norms, j + n, rules):
@@ -93,10 +93,6 @@ def _generic_head(toks, norms, k: int, rules: PlaceRules) -> bool:
     if k + 1 < len(toks) and (toks[k + 1].norm in ("'s", "’s") or _longer_name(toks, k + 1, rules.name_particles)):
         return False
     return True
-
-
-def _acronym(written: str) -> bool:
-    return len(written) <= 4 and written.isupper() and written.isalpha()
 
 
 def _longer_name(toks, k: int, particles: frozenset[str]) -> bool:
