@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import json
 import re
@@ -23,6 +22,7 @@ from typing import Iterator
 
 from .decode import SNIFF_BYTES, NotText, decode, html_to_text, looks_like_html, sniff
 from .language import not_english
+from .ledger import Ledger
 from .records import Document, Rejection
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
@@ -123,15 +123,11 @@ def document_from_fields(fields: dict, default_id: str, file: str, line: int | N
                     language=_opt(fields.get("language")), note=note)
 
 
-def _fields_of(doc: Document) -> dict:
-    return {"source": doc.source, "url": doc.url, "title": doc.title, "language": doc.language}
-
-
 def screen(doc: Document, limits: Limits, html: bool = False) -> Document | Rejection:
     """Apply the limits to a document: HTML to text, size, language, future publication date."""
 
     def reject(reason: str, n_chars: int) -> Rejection:
-        return Rejection(doc.doc_id, doc.input_file, doc.input_line, reason, _fields_of(doc), n_chars=n_chars)
+        return Rejection(doc.doc_id, doc.input_file, doc.input_line, reason, doc.fields(), n_chars=n_chars)
 
     text, title, notes = doc.text, doc.title, [doc.note]
     if len(text) > limits.max_bytes:
@@ -282,85 +278,6 @@ def preflight(paths: list[Path]) -> list[Path]:
     return files
 
 
-def _where(rec: Document | Rejection) -> str:
-    return f"{rec.input_file}:{rec.input_line}" if rec.input_line else rec.input_file
-
-
-class Ledger:
-    """The doc_ids and texts seen so far: the first occurrence of each is kept.
-
-    - the same text again (under any doc_id) is a ``duplicate`` naming the first doc_id;
-    - a doc_id used again for a different text is ``rejected``, naming file:line of the first.
-    A repeated doc_id gets the row id ``<doc_id>~<file>:<line>`` so every row keeps a unique id.
-
-    For the segment cache (coding/segments.py) the ledger can follow one file at a time
-    (``begin_file``/``end_file``): which keys the file added, and whether settling it looked at a key of
-    an earlier file (then what it gave depends on the other inputs, and it is not cached)."""
-
-    def __init__(self) -> None:
-        self.ids: dict[str, str] = {}
-        self.texts: dict[str, tuple[str, str]] = {}
-        self._own: tuple[dict[str, str], dict[str, tuple[str, str]]] | None = None
-        self._outside = False
-
-    def begin_file(self) -> None:
-        self._own, self._outside = ({}, {}), False
-
-    def end_file(self) -> tuple[bool, dict[str, str], dict[str, tuple[str, str]]]:
-        """(whether the file's results depend on earlier files, the ids it added, the texts it added)."""
-        own, self._own = self._own, None
-        return self._outside, own[0], own[1]
-
-    def conflicts(self, ids: dict[str, str], texts: dict[str, tuple[str, str]]) -> bool:
-        return any(k in self.ids for k in ids) or any(k in self.texts for k in texts)
-
-    def adopt(self, ids: dict[str, str], texts: dict[str, tuple[str, str]]) -> None:
-        """The keys of a file settled earlier (a cached segment that does not conflict)."""
-        self.ids.update(ids)
-        self.texts.update(texts)
-
-    def _has_id(self, doc_id: str) -> bool:
-        found = doc_id in self.ids
-        if found and self._own is not None and doc_id not in self._own[0]:
-            self._outside = True
-        return found
-
-    def _add_id(self, doc_id: str, where: str) -> None:
-        self.ids[doc_id] = where
-        if self._own is not None:
-            self._own[0][doc_id] = where
-
-    def _free_id(self, doc_id: str, where: str) -> str:
-        candidate, k = doc_id if not self._has_id(doc_id) else f"{doc_id}~{where}", 1
-        while self._has_id(candidate):
-            k += 1
-            candidate = f"{doc_id}~{where}~{k}"
-        self._add_id(candidate, where)
-        return candidate
-
-    def settle(self, rec: Document | Rejection) -> Document | Rejection:
-        where = _where(rec)
-        if isinstance(rec, Rejection):
-            return replace(rec, doc_id=self._free_id(rec.doc_id, where))
-        sha = hashlib.sha256(rec.text.encode("utf-8")).hexdigest()
-        if sha in self.texts:
-            if self._own is not None and sha not in self._own[1]:
-                self._outside = True
-            first_id, first_where = self.texts[sha]
-            return Rejection(self._free_id(rec.doc_id, where), rec.input_file, rec.input_line,
-                             f"duplicate of {first_id!r} ({first_where}): same text", _fields_of(rec),
-                             status="duplicate", n_chars=len(rec.text), text_sha256=sha)
-        if self._has_id(rec.doc_id):
-            return Rejection(self._free_id(rec.doc_id, where), rec.input_file, rec.input_line,
-                             f"doc_id {rec.doc_id!r} already used at {self.ids[rec.doc_id]} for a different text "
-                             "(the first is kept)", _fields_of(rec), n_chars=len(rec.text), text_sha256=sha)
-        self._add_id(rec.doc_id, where)
-        self.texts[sha] = (rec.doc_id, where)
-        if self._own is not None:
-            self._own[1][sha] = (rec.doc_id, where)
-        return rec
-
-
 def read_file(path: Path, limits: Limits, ledger: Ledger) -> Iterator[Document | Rejection]:
     """Every document of one input file, screened and settled against the documents read before it."""
     suffix = path.suffix.lower()
@@ -374,5 +291,8 @@ def read_file(path: Path, limits: Limits, ledger: Ledger) -> Iterator[Document |
 def read_inputs(paths: list[Path], limits: Limits = Limits()) -> Iterator[Document | Rejection]:
     """Every document of every input file, screened and de-duplicated, in a stable order."""
     ledger = Ledger()
-    for path in discover(paths):
-        yield from read_file(path, limits, ledger)
+    try:
+        for path in discover(paths):
+            yield from read_file(path, limits, ledger)
+    finally:
+        ledger.close()

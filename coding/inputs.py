@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .document_rows import CODER_ERROR
-from .ingest import FUTURE_NOTE, Ledger, Limits, read_file
+from .ingest import FUTURE_NOTE, Limits, read_file
+from .ledger import Ledger
 from .records import CodedDocument, Document, Rejection
 from .segments import TABLE_SUFFIXES, Segment, SegmentCache
 from .spool import Spool
@@ -89,6 +90,12 @@ class InputReader:
         return keys
 
     def records(self) -> Iterator[Document | Rejection]:
+        try:
+            yield from self._records()
+        finally:
+            self.ledger.close()
+
+    def _records(self) -> Iterator[Document | Rejection]:
         for path in self.files:
             if not self.tracked(path):
                 yield from read_file(path, self.limits, self.ledger)

@@ -20,6 +20,10 @@ class Document:
     language: str | None = None
     note: str | None = None  # what ingest did to code it (fallback encoding, HTML stripped, date ignored)
 
+    def fields(self) -> dict:
+        """The optional fields a Rejection made of this document keeps for its documents row."""
+        return {"source": self.source, "url": self.url, "title": self.title, "language": self.language}
+
 
 @dataclass(frozen=True)
 class Rejection:
