@@ -11,7 +11,7 @@ the first two hex digits of the event id (Arrow IPC streams). At the end:
   at each step it takes, from every run, the buffered documents up to the smallest "last buffered
   doc_id" of all runs, sorts them and writes them (with their mentions, which follow their document
   in each run). doc_ids are unique, so the result is the order a sort of the whole table gives. More
-  than ``FAN_IN`` runs are first merged in rounds into longer runs, so memory stays bounded.
+  than ``FAN_IN`` runs are first merged in rounds into longer runs (Arrow IPC streams), so memory stays bounded.
 - ``events`` builds the events of one bucket at a time (``frame.build_events``, which groups by
   event_id: every mention of an event is in the same bucket); buckets in hex order give the events in
   event_id order. A bucket larger than ``BUCKET_ROWS`` is split again by the next hex digit.
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import bisect
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -70,12 +71,24 @@ def _pandas(table: pa.Table) -> pd.DataFrame:
     return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
 
 
+def _batches(path: Path, size: int) -> Iterator[pa.RecordBatch]:
+    """The rows of a run file, ``size`` at a time at most: a Parquet run (a batch's, written as row groups
+    of ``READ_ROWS``) or the Arrow IPC stream of a merge round (batches of ``READ_ROWS``)."""
+    if path.suffix == ".parquet":
+        yield from pq.ParquetFile(path).iter_batches(batch_size=size)
+        return
+    with pa.OSFile(str(path), "rb") as source:
+        for batch in pa.ipc.open_stream(source):
+            for start in range(0, batch.num_rows, size):
+                yield batch.slice(start, size)
+
+
 class _Run:
     """A run being read: its documents ``batch`` at a time, its mentions as many rows as asked."""
 
     def __init__(self, docs: Path, mentions: Path, batch: int) -> None:
-        self._docs = pq.ParquetFile(docs).iter_batches(batch_size=batch)
-        self._mentions = pq.ParquetFile(mentions).iter_batches(batch_size=READ_ROWS)
+        self._docs = _batches(docs, batch)
+        self._mentions = _batches(mentions, READ_ROWS)
         self.buffer: pa.Table | None = None
         self.ids: list[str] = []
         self._pending: list[pa.RecordBatch] = []
@@ -304,24 +317,28 @@ class Spool:
                 if len(group) == 1:
                     merged.append(group[0])
                     continue
-                writers = self._round_writers()
-                _merge(group, lambda d, m: (writers[0].write_table(d), writers[1].write_table(m)),
-                       self.schemas["mentions"])
-                for w in writers[:2]:
-                    w.close()
-                merged.append(writers[2])
+                with self._round_writers() as (docs_out, mentions_out, paths):
+                    _merge(group, lambda d, m: (docs_out.write_table(d, max_chunksize=READ_ROWS),
+                                                mentions_out.write_table(m, max_chunksize=READ_ROWS)),
+                           self.schemas["mentions"])
+                merged.append(paths)
                 for d, m in group:
                     d.unlink()
                     m.unlink()
             runs = merged
         _merge(runs, emit, self.schemas["mentions"])
 
-    def _round_writers(self) -> tuple[pq.ParquetWriter, pq.ParquetWriter, tuple[Path, Path]]:
+    @contextmanager
+    def _round_writers(self) -> Iterator[tuple[pa.ipc.RecordBatchStreamWriter, pa.ipc.RecordBatchStreamWriter, tuple[Path, Path]]]:
+        """Writers of the run a merge round makes: Arrow IPC streams, which keep nothing of what they
+        wrote (a Parquet writer keeps every row group's metadata, and a round's run grows with the corpus)."""
         self._made += 1
-        paths = (self.folder / f"run-{self._made:06d}-documents.parquet",
-                 self.folder / f"run-{self._made:06d}-mentions.parquet")
-        return (pq.ParquetWriter(paths[0], self.schemas["documents"], compression="none"),
-                pq.ParquetWriter(paths[1], self.schemas["mentions"], compression="none"), paths)
+        paths = (self.folder / f"run-{self._made:06d}-documents.arrow",
+                 self.folder / f"run-{self._made:06d}-mentions.arrow")
+        with pa.OSFile(str(paths[0]), "wb") as docs_sink, pa.OSFile(str(paths[1]), "wb") as mentions_sink, \
+                pa.ipc.new_stream(docs_sink, self.schemas["documents"]) as docs_out, \
+                pa.ipc.new_stream(mentions_sink, self.schemas["mentions"]) as mentions_out:
+            yield docs_out, mentions_out, paths
 
     def events_frame(self, rows: pa.Table) -> pd.DataFrame:
         """The events (typed, not yet validated) of asserted mentions (``bucket_schema``): every mention
