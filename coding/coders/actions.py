@@ -261,7 +261,10 @@ class ActionIndex:
             if i in names:
                 continue
             w = norms[i]
-            for rule in by_form[w].rules_for(present):
+            triggered = by_form[w]
+            # (rules_for's first test, here: six in ten triggers have no later word in the sentence)
+            rules = triggered.unconditional if triggered.later_words.isdisjoint(present) else triggered.rules_for(present)
+            for rule in rules:
                 if w in rule.slots[0].after_marker and (i == 0 or norms[i - 1] not in markers):
                     continue
                 got = self._match_from(rule, norms, i)

@@ -69,10 +69,13 @@ class ActorLexicon:
         if not norms:
             return []
         hay = " " + " ".join(norms) + " "
+        hits = list(self.automaton.iter(hay))
+        if not hits:  # one sentence in five
+            return []
         # token i by the position of the space before it: the lengths of the tokens before it, plus i
         starts = dict(zip(map(add, accumulate(map(len, norms), initial=0), count()), range(len(norms))))
         found: list[Piece] = []
-        for end_char, (key_len, n_tokens, entries) in self.automaton.iter(hay):
+        for end_char, (key_len, n_tokens, entries) in hits:
             first = starts.get(end_char - key_len + 1)
             if first is None:
                 continue
