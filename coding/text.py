@@ -105,6 +105,11 @@ _SPACED_TOKEN_RE = re.compile(r"(\s*)(" + TOKEN_RE.pattern + ")")
 _SPACED_TOKEN_NO_CONTRACTION_RE = re.compile(r"(\s*)(" + _ACRONYM_OR_NUMBER + "|" + _WORD_OR_SYMBOL + ")")
 
 
+# Token(text, norm, start, end) as Token._make makes it, without the Python-level __new__ of a named
+# tuple: half a million tokens a corpus, a tenth of the cost of tokenizing
+_token = tuple.__new__
+
+
 def tokenize(text: str, offset: int = 0) -> tuple[Token, ...]:
     """Tokens of ``text`` with offsets shifted by ``offset``."""
     low = _normalised(text).lower()
@@ -117,7 +122,7 @@ def tokenize(text: str, offset: int = 0) -> tuple[Token, ...]:
     for space, word in spaced.findall(text):
         start = end + len(space)
         end = start + len(word)
-        out.append(Token(word, low[start:end], start + offset, end + offset))
+        out.append(_token(Token, (word, low[start:end], start + offset, end + offset)))
     return tuple(out)
 
 
