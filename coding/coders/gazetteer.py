@@ -13,6 +13,7 @@ import math
 import unicodedata
 from collections import Counter
 from functools import lru_cache
+from itertools import compress
 from pathlib import Path
 from typing import NamedTuple
 
@@ -95,6 +96,9 @@ class Gazetteer:
         # a name instead of a dozen (0.20 s -> 0.09 s a build); as objects, 4x slower still
         self.places = {k: marshal.dumps(tuple(tuple(c) for c in v)) for k, v in self.places.items()}
         self.english_divisions = {k: tuple(v) for k, v in self.english_divisions.items()}
+        # the first words of the names regions_named looks up: only a token with one can open such a name
+        self.region_starts = frozenset(k[0] for names in (self.regions, self.district_owners, self.admin1_names)
+                                       for k in names)
 
     def _add_countries(self) -> None:
         self.countries: dict[str, Candidate] = {}
@@ -203,8 +207,11 @@ class Gazetteer:
         toks = sentence.tokens
         norms = fold(sentence.norms)
         countries, divisions = [], []
-        i = 0
-        while i < len(toks):
+        i = 0  # the first token not yet read
+        for k in compress(range(len(norms)), map(self.region_starts.__contains__, norms)):  # C-level iterators
+            if k < i:
+                continue
+            i = k
             written = toks[i].text
             if written[:1].isupper() and i not in skip and not is_acronym(written):  # "SUD Education" is no Sud
                 for n in range(min(self.max_region_tokens, len(toks) - i), 0, -1):
