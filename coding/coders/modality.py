@@ -114,10 +114,10 @@ def _longest_cue(norms: list[str], lo: int, hi: int, cues: dict[str, tuple[tuple
 def _reported(norms: list[str], lo: int, hi: int, cues: frozenset[str], speech_verbs: frozenset[str]) -> int:
     """2 when one of ``cues`` in norms[lo:hi] follows a verb of saying ("said on Monday it would"): it
     outranks the one-word hypothetical reading of the same word; else 0."""
-    first_speech = next((k for k, w in enumerate(norms) if w in speech_verbs), None)
-    if first_speech is None:
+    if speech_verbs.isdisjoint(norms):
         return 0
-    return 2 if any(norms[i] in cues for i in range(max(lo, first_speech + 1), hi)) else 0
+    first_speech = next(k for k, w in enumerate(norms) if w in speech_verbs)
+    return 2 if not cues.isdisjoint(norms[max(lo, first_speech + 1):hi]) else 0
 
 
 _YEAR_MIN = 1900
@@ -214,7 +214,7 @@ def modality(
                 _longest_cue(norms, action.end, after, rule.cues, skip)) if cued else 0
         if rule.after_speech_verb:
             n = max(n, _reported(norms, lo, action.start, rule.after_speech_verb, grammar.speech_verbs))
-        if rule.after_trigger and any(norms[k] in rule.after_trigger for k in range(action.end, clause_end)):
+        if rule.after_trigger and not rule.after_trigger.isdisjoint(norms[action.end:clause_end]):
             n = max(n, 2)  # outranks the one-word hypothetical reading of the same word
         if rule.modality == "negated":  # inside a gapped pattern: "will not attack", "held no talks"
             n = max(n, _longest_cue(norms, action.start + 1, action.end, rule.cues))
