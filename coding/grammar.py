@@ -56,8 +56,8 @@ class Grammar:
     assassination_code: str
 
     def crosses_clause(self, norms, lo: int, hi: int) -> bool:
-        """Whether norms[lo:hi] holds a clause boundary (";", ":", a sentence end)."""
-        return any(norms[k] in self.clause_boundaries for k in range(lo, hi))
+        """Whether norms[lo:hi] holds a clause boundary (";", ":", a sentence end); ``lo`` >= 0."""
+        return not self.clause_boundaries.isdisjoint(norms[lo:hi])
 
 
 def load_grammar() -> Grammar:

@@ -16,6 +16,14 @@ from .records import Sentence, Token
 
 # Same-length character normalisation (offsets stay valid): typographic quotes and dashes.
 _NORM = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
+_NORMALISED_RE = re.compile("[" + "".join(map(chr, _NORM)) + "]")
+
+
+def _normalised(text: str) -> str:
+    """``text.translate(_NORM)``, without calling ``translate`` on a text that holds none of those
+    characters: a search costs far less than ``translate``, which goes through the table character
+    by character (splitting and tokenizing the India corpus: 0.66 s -> 0.60 s)."""
+    return text.translate(_NORM) if _NORMALISED_RE.search(text) else text
 
 _ACRONYM_OR_NUMBER = (r"(?:[A-Za-z]\.){2,}"  # U.S. U.N. (acronyms with dots)
                       r"|\d+(?:[.,:/]\d+)*(?:st|nd|rd|th|s)?")  # numbers, dates, ordinals
@@ -97,9 +105,14 @@ _SPACED_TOKEN_RE = re.compile(r"(\s*)(" + TOKEN_RE.pattern + ")")
 _SPACED_TOKEN_NO_CONTRACTION_RE = re.compile(r"(\s*)(" + _ACRONYM_OR_NUMBER + "|" + _WORD_OR_SYMBOL + ")")
 
 
+# Token(text, norm, start, end) as Token._make makes it, without the Python-level __new__ of a named
+# tuple: half a million tokens a corpus, a tenth of the cost of tokenizing
+_token = tuple.__new__
+
+
 def tokenize(text: str, offset: int = 0) -> tuple[Token, ...]:
     """Tokens of ``text`` with offsets shifted by ``offset``."""
-    low = text.translate(_NORM).lower()
+    low = _normalised(text).lower()
     if len(low) != len(text):  # a few characters lower-case to two ("İ"): normalise token by token
         return tuple(Token(m.group(), m.group().translate(_NORM).lower(), m.start() + offset, m.end() + offset)
                      for m in TOKEN_RE.finditer(text))
@@ -109,18 +122,20 @@ def tokenize(text: str, offset: int = 0) -> tuple[Token, ...]:
     for space, word in spaced.findall(text):
         start = end + len(space)
         end = start + len(word)
-        out.append(Token(word, low[start:end], start + offset, end + offset))
+        out.append(_token(Token, (word, low[start:end], start + offset, end + offset)))
     return tuple(out)
 
 
 _LETTER_RE = re.compile(r"[^\W\d_]")
-_CAPITAL_RE = re.compile(r"[A-Z]")
+_ASCII_NON_CAPITALS = bytes(b for b in range(128) if not 65 <= b <= 90)  # all but A-Z
 
 
 def is_lowercase_document(text: str) -> bool:
     """True for texts with (almost) no capitals, e.g. corpora lower-cased by their authors."""
     sample = text[:5000]
-    capitals = len(_CAPITAL_RE.findall(sample))
+    # the capitals A-Z, counted by deleting every other byte of the ASCII characters (C-level, six
+    # times faster than a regular expression)
+    capitals = len(sample.encode("ascii", "ignore").translate(None, _ASCII_NON_CAPITALS))
     if 1000 * capitals > 3 * len(sample):  # ordinary text: far more capitals than 0.2% of letters, no need to count them
         return False
     letters = _count_letters(sample)

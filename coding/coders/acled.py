@@ -15,10 +15,15 @@ NO_TYPE = "none"  # in actor_types / target_types: no actor, or an actor of no k
 
 @dataclass(frozen=True)
 class WordList:
-    """A rule's words: one-word entries as a set (one set intersection per look-up), phrases apart."""
+    """A rule's words: one-word entries as a set (one set intersection per look-up), phrases apart,
+    with the set of their first words (most texts hold none: no phrase to look for)."""
 
     singles: frozenset[str] = frozenset()
     phrases: tuple[tuple[str, ...], ...] = ()
+    phrase_starts: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "phrase_starts", frozenset(p[0] for p in self.phrases))
 
     @classmethod
     def of(cls, entries) -> "WordList":
@@ -31,6 +36,8 @@ class WordList:
     def found_in(self, words: "Words") -> bool:
         if not words.present.isdisjoint(self.singles):
             return True
+        if words.present.isdisjoint(self.phrase_starts):
+            return False
         return any(p[0] in words.present and words.contains(p) for p in self.phrases)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from itertools import compress
 
 import lemminflect
 
@@ -185,12 +186,11 @@ class Triggered:
 
     def rules_for(self, present: frozenset[str]) -> tuple[ActionRule, ...] | list[ActionRule]:
         """The rules whose every later word slot has a form among the sentence's words ``present``."""
-        words = present & self.later_words
-        if not words:
+        if self.later_words.isdisjoint(present):  # six in ten look-ups (no new set, unlike &)
             return self.unconditional
         found = list(self.unconditional)
         seen = set()
-        for word in words:
+        for word in present & self.later_words:
             for rule, later in self.by_later_word[word]:
                 if rule.id not in seen and not any(map(present.isdisjoint, later)):
                     seen.add(rule.id)
@@ -256,11 +256,15 @@ class ActionIndex:
         candidates: list[tuple[ActionRule, list[int]]] = []
         markers = self.grammar.verb_markers
         by_form = self.by_form
-        for i, w in enumerate(norms):
-            triggered = by_form.get(w)
-            if triggered is None or i in names:
+        # the tokens that start a rule, picked by C-level iterators (one in five tokens of news text)
+        for i in compress(range(len(norms)), map(by_form.__contains__, norms)):
+            if i in names:
                 continue
-            for rule in triggered.rules_for(present):
+            w = norms[i]
+            triggered = by_form[w]
+            # (rules_for's first test, here: six in ten triggers have no later word in the sentence)
+            rules = triggered.unconditional if triggered.later_words.isdisjoint(present) else triggered.rules_for(present)
+            for rule in rules:
                 if w in rule.slots[0].after_marker and (i == 0 or norms[i - 1] not in markers):
                     continue
                 got = self._match_from(rule, norms, i)

@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from itertools import accumulate, count
-from operator import add
 
 import ahocorasick
 
@@ -69,13 +67,11 @@ class ActorLexicon:
         if not norms:
             return []
         hay = " " + " ".join(norms) + " "
-        # token i by the position of the space before it: the lengths of the tokens before it, plus i
-        starts = dict(zip(map(add, accumulate(map(len, norms), initial=0), count()), range(len(norms))))
         found: list[Piece] = []
         for end_char, (key_len, n_tokens, entries) in self.automaton.iter(hay):
-            first = starts.get(end_char - key_len + 1)
-            if first is None:
-                continue
+            # a key is whole tokens between spaces, and a norm holds no space: the key starts at the
+            # space before token i, which has i spaces before it
+            first = hay.count(" ", 0, end_char - key_len + 1)
             for k, (written, entry) in enumerate(entries):
                 if self._case_ok(entry, written, originals[first:first + n_tokens], lowercase_doc):
                     # other people ("President Bush") or organisations ("SNA") written the same

@@ -406,13 +406,12 @@ def _remember(memory: Memory, groups: list[ActorGroup], speaker: ActorGroup | No
     if subject is not None:
         persons = [p for p in persons if p is not subject] + [subject]
     seen = [p for p in memory.persons if all(p.code != q.code for q in persons)]
-    memory = replace(memory, persons=tuple(seen + persons)[-8:])
     pair = _last_pair(groups, n_tokens)
-    if pair is not None:
-        memory = replace(memory, last_pair=pair)
-    if speaker is not None:
-        memory = replace(memory, last_speaker=speaker.members[0])
     named = [m.country for grp in groups for m in grp.members if m.country]
-    if named:
-        memory = replace(memory, countries=tuple(dict.fromkeys([c for c in memory.countries if c not in named] + named))[-8:])
-    return memory
+    return Memory(  # one new record a sentence (dataclasses.replace costs several times as much)
+        persons=tuple(seen + persons)[-8:],
+        last_pair=pair if pair is not None else memory.last_pair,
+        last_speaker=speaker.members[0] if speaker is not None else memory.last_speaker,
+        countries=(tuple(dict.fromkeys([c for c in memory.countries if c not in named] + named))[-8:] if named
+                   else memory.countries),
+    )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import compress
 
 from ..rulebook import check_keys, check_unique_ids, read_yaml_items, rules_dir
 from ..text import normalise_phrase
@@ -24,8 +25,10 @@ class Discards:
 
     def match(self, norms: list[str]) -> Discard | None:
         """The first discard rule whose phrase occurs in the sentence, else None."""
-        for i, w in enumerate(norms):
-            for phrase, rule in self.by_first.get(w, ()):
+        by_first = self.by_first
+        # the tokens that start a phrase, picked by C-level iterators (few sentences have one)
+        for i in compress(range(len(norms)), map(by_first.__contains__, norms)):
+            for phrase, rule in by_first[norms[i]]:
                 if tuple(norms[i:i + len(phrase)]) == phrase:
                     return rule
         return None

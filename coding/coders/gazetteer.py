@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import marshal
 import math
 import unicodedata
 from collections import Counter
 from functools import lru_cache
+from itertools import compress
 from pathlib import Path
 from typing import NamedTuple
 
@@ -86,12 +88,17 @@ class Gazetteer:
             # before Nice ("Nis" in Occitan)
             cands.sort(key=lambda c: (not c.is_country,
                                       -(c.population // OTHER_NAME_DISCOUNT if (key, c) in other_names else c.population)))
-        # kept as plain tuples: they unpickle from the rules cache about 4x faster than objects
-        self.places = {k: tuple(tuple(c) for c in v) for k, v in self.places.items()}
         # one-word names that are also English words ("police", "temple", "march"), looked up here
         # so that coding needs no lemminflect tables
         self.english_names = frozenset(k[0] for k in self.places if len(k) == 1 and english_word(k[0]))
+        # each name's candidates kept as plain tuples packed by marshal into one bytes object, read
+        # back (``_candidates``) only for the names a text holds: the rules cache unpickles one object
+        # a name instead of a dozen (0.20 s -> 0.09 s a build); as objects, 4x slower still
+        self.places = {k: marshal.dumps(tuple(tuple(c) for c in v)) for k, v in self.places.items()}
         self.english_divisions = {k: tuple(v) for k, v in self.english_divisions.items()}
+        # the first words of the names regions_named looks up: only a token with one can open such a name
+        self.region_starts = frozenset(k[0] for names in (self.regions, self.district_owners, self.admin1_names)
+                                       for k in names)
 
     def _add_countries(self) -> None:
         self.countries: dict[str, Candidate] = {}
@@ -200,8 +207,11 @@ class Gazetteer:
         toks = sentence.tokens
         norms = fold(sentence.norms)
         countries, divisions = [], []
-        i = 0
-        while i < len(toks):
+        i = 0  # the first token not yet read
+        for k in compress(range(len(norms)), map(self.region_starts.__contains__, norms)):  # C-level iterators
+            if k < i:
+                continue
+            i = k
             written = toks[i].text
             if written[:1].isupper() and i not in skip and not is_acronym(written):  # "SUD Education" is no Sud
                 for n in range(min(self.max_region_tokens, len(toks) - i), 0, -1):
@@ -241,8 +251,13 @@ class Gazetteer:
         for n in range(min(MAX_PLACE_TOKENS, len(norms) - i), 0, -1):
             got = self.places.get(tuple(norms[i:i + n]))
             if got:
-                return n, [Candidate._make(c) for c in got]
+                return n, _candidates(got)
         return None
+
+
+def _candidates(packed: bytes) -> list[Candidate]:
+    """The candidates of one name of ``Gazetteer.places`` (never none: a name is there for one)."""
+    return [Candidate._make(c) for c in marshal.loads(packed)]
 
 
 def _admin1_aliases(states: list[tuple[str, str, float, float]]) -> dict[tuple[str, str], list[str]]:

@@ -3,8 +3,7 @@ cue words in scope (``rules/modality.yaml``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from dataclasses import dataclass, field
 
 from ..grammar import Grammar
 from ..records import ActionMatch, Sentence
@@ -40,6 +39,10 @@ class ModalityRules:
     intent_roots: frozenset[str]
     relative_openers: frozenset[str] = frozenset()  # "which", "who": open a clause set off by commas or dashes
     parenthesis_marks: frozenset[str] = frozenset()  # ",", "-": what sets such a clause off
+    cue_words: frozenset[str] = field(init=False)  # the first words of every rule's cues
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cue_words", frozenset(w for r in self.rules for w in r.cues))
 
 
 def load_modality_rules() -> ModalityRules:
@@ -111,10 +114,10 @@ def _longest_cue(norms: list[str], lo: int, hi: int, cues: dict[str, tuple[tuple
 def _reported(norms: list[str], lo: int, hi: int, cues: frozenset[str], speech_verbs: frozenset[str]) -> int:
     """2 when one of ``cues`` in norms[lo:hi] follows a verb of saying ("said on Monday it would"): it
     outranks the one-word hypothetical reading of the same word; else 0."""
-    first_speech = next((k for k, w in enumerate(norms) if w in speech_verbs), None)
-    if first_speech is None:
+    if speech_verbs.isdisjoint(norms):
         return 0
-    return 2 if any(norms[i] in cues for i in range(max(lo, first_speech + 1), hi)) else 0
+    first_speech = next(k for k, w in enumerate(norms) if w in speech_verbs)
+    return 2 if not cues.isdisjoint(norms[max(lo, first_speech + 1):hi]) else 0
 
 
 _YEAR_MIN = 1900
@@ -192,6 +195,8 @@ def modality(
     intent = action.code[:2] in rules.intent_roots
     after = next((j for j in range(action.end, hi) if norms[j] in grammar.clause_boundaries), hi)
     clause_end = next((j for j in range(action.end, len(norms)) if norms[j] in grammar.clause_boundaries), len(norms))
+    # a cue is found where its first word is (_longest_cue): with none in scope, none is found
+    cued = not (rules.cue_words.isdisjoint(norms[lo:action.start]) and rules.cue_words.isdisjoint(norms[action.end:after]))
     best: tuple[bool, int, int, ModalityRule] | None = None
     for order, rule in enumerate(rules.rules):
         if intent and rule.modality in ("hypothetical", "future") and rule.recode != "demand":
@@ -205,10 +210,11 @@ def modality(
         if rule.right_before and (action.start == 0 or norms[action.start - 1] not in rule.right_before):
             continue
         skip = grammar.gap_free_words
-        n = max(_longest_cue(norms, lo, action.start, rule.cues, skip), _longest_cue(norms, action.end, after, rule.cues, skip))
+        n = max(_longest_cue(norms, lo, action.start, rule.cues, skip),
+                _longest_cue(norms, action.end, after, rule.cues, skip)) if cued else 0
         if rule.after_speech_verb:
             n = max(n, _reported(norms, lo, action.start, rule.after_speech_verb, grammar.speech_verbs))
-        if rule.after_trigger and any(norms[k] in rule.after_trigger for k in range(action.end, clause_end)):
+        if rule.after_trigger and not rule.after_trigger.isdisjoint(norms[action.end:clause_end]):
             n = max(n, 2)  # outranks the one-word hypothetical reading of the same word
         if rule.modality == "negated":  # inside a gapped pattern: "will not attack", "held no talks"
             n = max(n, _longest_cue(norms, action.start + 1, action.end, rule.cues))

@@ -6,6 +6,7 @@ document's place, the dateline."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import compress
 
 from ..records import Actor, PlaceFinding, Sentence
 from ..rulebook import as_bool, as_int, check_keys, check_unique_ids, read_yaml, read_yaml_items, rules_dir
@@ -78,7 +79,8 @@ def find_places(
     norms = fold(sentence.norms)
     out = []
     i = 0  # the first token not yet read
-    for k in [k for k, w in enumerate(norms) if w in rules.locatives]:  # the tokens that may open a locative
+    # the tokens that may open a locative, picked by C-level iterators
+    for k in compress(range(len(norms)), map(rules.locatives.__contains__, norms)):
         if k < i:
             continue
         i = k
