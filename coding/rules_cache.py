@@ -4,7 +4,9 @@ first run costs a pickle load instead of compiling ~200,000 dictionary entries.
 
 The cache lives in ``$CAMEO_ACLED_CACHE`` or ``~/.cache/cameo-acled-coder``; set
 ``CAMEO_ACLED_CACHE=off`` to compile every time. A cache file that cannot be read is rebuilt.
-Only files this program wrote are loaded (pickle is not for untrusted input).
+Only files this program wrote are loaded (pickle is not for untrusted input). Each file is 20-30 MB and
+every edit of the rules or the coder makes a new one, so writing one removes all but the ``KEEP`` most
+recently used (a file is touched when it is loaded).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from .pipeline import Coders, load_coders
 from .rulebook import fingerprint
 
 log = logging.getLogger(__name__)
+
+KEEP = 4  # compiled rules files kept in the cache folder (the most recently used)
 
 
 def cache_dir() -> Path | None:
@@ -87,6 +91,7 @@ def load_coders_cached() -> Coders:
         try:
             coders = _load(path)
             if isinstance(coders, Coders):
+                _touch(path)
                 return coders
         except Exception as err:  # a truncated or stale file: rebuild it
             log.warning("ignoring unreadable rules cache %s: %s", path, err)
@@ -97,9 +102,34 @@ def load_coders_cached() -> Coders:
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(coders, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
+        _prune(folder, keep=KEEP)
     except OSError as err:
         log.warning("could not write rules cache in %s: %s", folder, err)
     return coders
+
+
+def _touch(path: Path) -> None:
+    try:
+        os.utime(path)
+    except OSError:  # a read-only cache still serves
+        pass
+
+
+def _prune(folder: Path, keep: int) -> None:
+    """Remove all but the ``keep`` most recently used compiled rules files (another process may remove
+    the same file first: that is fine)."""
+    def used(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    for old in sorted(folder.glob("coders-*.pickle"), key=used, reverse=True)[keep:]:
+        try:
+            old.unlink()
+            log.info("removed an old rules cache file %s", old.name)
+        except OSError:
+            pass
 
 
 class CodersOnDemand:

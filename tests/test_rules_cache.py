@@ -21,3 +21,20 @@ def test_cache_off(tmp_path, monkeypatch):
     monkeypatch.setenv("CAMEO_ACLED_CACHE", "off")
     load_coders_cached()
     assert not list(tmp_path.iterdir())
+
+
+def test_writing_a_cache_file_keeps_only_the_most_recently_used(tmp_path, monkeypatch):
+    """Every edit of the rules or the coder compiles a new file; old ones do not pile up."""
+    import os
+
+    from coding import rules_cache
+
+    monkeypatch.setenv("CAMEO_ACLED_CACHE", str(tmp_path))
+    for i in range(6):  # files of earlier versions, the oldest first; version 4 was used lately
+        old = tmp_path / f"coders-old{i}.pickle"
+        old.write_bytes(b"x")
+        os.utime(old, (1_000 + i, 1_000 + i if i != 4 else 5_000))
+    load_coders_cached()  # compiles (no file of this key) and writes its file
+    kept = {p.name for p in tmp_path.glob("coders-*.pickle")}
+    assert kept == {f"coders-{cache_key()}.pickle", "coders-old4.pickle", "coders-old5.pickle", "coders-old3.pickle"}
+    assert rules_cache.KEEP == 4
