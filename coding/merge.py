@@ -19,11 +19,15 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .rulebook import Item, check_keys, read_yaml, rules_dir
 from schemas.codebook import acled_types
+
+if TYPE_CHECKING:
+    import pandas as pd
+# pandas is imported where a frame is merged, not with this module: the coding pipeline imports it for
+# MergeRules alone, and a pandas import (~0.25 s) would slow every `coding code` and worker start-up
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,8 @@ def _digest(parts: tuple) -> str:
 
 
 def _blank(v) -> bool:
+    import pandas as pd  # (a value neither None nor a string comes from a frame: pandas is loaded)
+
     return v is None or (not isinstance(v, str) and bool(pd.isna(v)))
 
 
@@ -98,6 +104,8 @@ def merge_key(row: dict, rules: MergeRules) -> tuple | None:
 
 def acled_event_ids(events: pd.DataFrame, rules: MergeRules | None = None) -> pd.Series:
     """The ``acled_event_id`` of each event (null for events without an ACLED type)."""
+    import pandas as pd
+
     rules = rules or merge_rules()
     cols = ["event_id", "event_date", "actor_code", "actor_acled", "target_code", "target_acled", "acled_event_type",
             "location_country", "location_text", "latitude", "longitude"]
@@ -115,6 +123,8 @@ def _precedence(event_type, sub_event_type) -> tuple[int, int]:
 
 def build_acled_events(events: pd.DataFrame, rules: MergeRules | None = None) -> pd.DataFrame:
     """One row per acled_event_id of ``events`` (which must hold every event of each id it holds)."""
+    import pandas as pd
+
     rules = rules or merge_rules()
     out_cols = ["acled_event_id", "event_date", "date_precision", *_TOP, "geo_precision", "fatalities", "num_events",
                 "num_mentions", "event_ids", "rule_ids"]

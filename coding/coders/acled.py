@@ -4,6 +4,8 @@ roles -> ACLED actor types and ACLED-style actor names (``rules/acled.yaml``). R
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import itemgetter
 
 from ..records import Actor
 from ..rulebook import RuleError, as_bool, check_keys, check_unique_ids, read_jsonl, read_yaml, read_yaml_items, rules_dir
@@ -11,6 +13,8 @@ from ..text import normalise_phrase
 from schemas.codebook import acled_actor_types, acled_types, iso3_codes
 
 NO_TYPE = "none"  # in actor_types / target_types: no actor, or an actor of no known type
+
+_first = itemgetter(0)
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,11 @@ class WordList:
             return True
         if words.present.isdisjoint(self.phrase_starts):
             return False
-        return any(p[0] in words.present and words.contains(p) for p in self.phrases)
+        # the phrases whose first word is present, in order, each looked up until one is found (what
+        # `any(p[0] in present and words.contains(p) for p in phrases)` does), by C-level iterators:
+        # a generator step a phrase cost a tenth of ACLED typing
+        present = words.present
+        return any(map(words.contains, compress(self.phrases, map(present.__contains__, map(_first, self.phrases)))))
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,10 @@ class FatalityRules:
     rules: tuple[FatalityRule, ...]
     number_words: dict[str, int]
     prefilter: CaselessRegex
+    # the non-fallback rules' patterns as one alternation (names of groups dropped): it matches
+    # somewhere in a text exactly when one of them does, so a text it misses needs no rule by rule
+    # search (four in five of the sentences past the prefilter; one search costs ~2/5 of the sixteen)
+    any_toll: CaselessRegex | None = None
 
 
 def load_fatality_rules() -> FatalityRules:
@@ -51,7 +55,16 @@ def load_fatality_rules() -> FatalityRules:
         rules.append(FatalityRule(it.data["id"], regex, int(count) if count is not None else None,
                                   it.data.get("combine") == "sum", as_bool(it, "fallback")))
     prefilter = CaselessRegex.compile("|".join(re.escape(t) for t in data["triggers"]))
-    return FatalityRules(tuple(rules), words, prefilter)
+    return FatalityRules(tuple(rules), words, prefilter, _any_toll(rules))
+
+
+def _any_toll(rules: list[FatalityRule]) -> CaselessRegex | None:
+    """One pattern matching where any non-fallback rule matches, or None when the patterns cannot be
+    joined as they are (a numbered back-reference would then name another group)."""
+    patterns = [r.regex.regex.pattern for r in rules if not r.fallback]
+    if not patterns or any(re.search(r"\\\d|\(\?P=", p) for p in patterns):
+        return None
+    return CaselessRegex.compile("|".join("(?:" + re.sub(r"\(\?P<\w+>", "(", p) + ")" for p in patterns))
 
 
 def _number(text: str, words: dict[str, int]) -> int | None:
@@ -68,7 +81,8 @@ def find_fatalities(sentence_text: str, rules: FatalityRules) -> tuple[int, str]
     if not rules.prefilter.search(sentence_text, low):
         return None
     found: list[tuple[int, str, int, int, bool]] = []  # (count, rule id, start, end, a split toll)
-    for rule in rules.rules:
+    none_found = rules.any_toll is not None and rules.any_toll.search(sentence_text, low) is None
+    for rule in () if none_found else rules.rules:
         if rule.fallback:
             continue
         for m in rule.regex.finditer(sentence_text, low):  # groups in lower case: numbers are read lower-cased
