@@ -2,16 +2,19 @@
 asserted mentions partitioned by event_id into buckets from which the events are built, and the events
 partitioned by acled_event_id into buckets from which the ACLED events are built.
 
-``build`` frames, validates and sorts each batch of coded documents (a few thousand) and hands the
-two frames to a ``Spool``. The spool writes them as a *run* (two uncompressed Parquet files, sorted by
-doc_id) and appends the columns events need of the asserted mentions to one of 256 bucket files, by
-the first two hex digits of the event id. At the end:
+Each batch of coded documents (a few thousand) is framed, validated and sorted (coding/batches.py,
+in the process that coded it) and written as a *run* (``write_run``: two uncompressed Parquet files,
+sorted by doc_id, each row with its CSV text in the column ``CSV_COLUMN``, made once from the
+validated frame). ``add_run`` takes the run into the ``Spool``, which appends the columns events need
+of its asserted mentions to one of 256 bucket files, by the first two hex digits of the event id. At
+the end:
 
 - ``merge`` merges the runs by doc_id into the final tables, reading each run a row group at a time:
   at each step it takes, from every run, the buffered documents up to the smallest "last buffered
   doc_id" of all runs, sorts them and writes them (with their mentions, which follow their document
   in each run). doc_ids are unique, so the result is the order a sort of the whole table gives. More
-  than ``FAN_IN`` runs are first merged in rounds into longer runs, so memory stays bounded.
+  than ``FAN_IN`` runs are first merged in rounds into longer runs, so memory stays bounded. The CSV
+  text travels with the rows, so the writer copies it (coding/write.py).
 - ``events`` builds the events of one bucket at a time (``frame.build_events``, which groups by
   event_id: every mention of an event is in the same bucket); buckets in hex order give the events in
   event_id order. A bucket larger than ``BUCKET_ROWS`` is split again by the next hex digit.
@@ -40,6 +43,7 @@ import pyarrow.parquet as pq
 from .assemble import EVENT_INPUTS
 from .frame import acled_events_frame, arrow_schema, events_frame
 from .merge import ACLED_INPUTS, MergeRules
+from .write import CSV_COLUMN, csv_text, row_ends
 
 FAN_IN = 64  # runs merged at once
 READ_ROWS = 512  # rows per row group of a run: what a merge holds of each run
@@ -57,6 +61,59 @@ def _table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
     return table.cast(schema) if not table.schema.equals(schema, check_metadata=False) else table.replace_schema_metadata(None)
 
 
+def acled_input_schema() -> pa.Schema:
+    """The arrow schema of the rows of an ACLED bucket: the events columns ACLED events are built from."""
+    events = arrow_schema("events")
+    return pa.schema([events.field(c) for c in ACLED_INPUTS])
+
+
+def acled_inputs(events: pd.DataFrame) -> pa.Table:
+    """The rows of validated events that go to the ACLED buckets: those with an ACLED type."""
+    rows = _table(events[ACLED_INPUTS], acled_input_schema())
+    return rows.filter(pc.is_valid(rows.column("acled_event_id")))
+
+
+def with_csv(frame: pd.DataFrame, table: str) -> pa.Table:
+    """A validated frame of ``table`` as arrow, with the CSV text of each row (``CSV_COLUMN``)."""
+    return _with_csv(frame, arrow_schema(table))
+
+
+def run_schema(table: str) -> pa.Schema:
+    """The arrow schema of a run's table: the table's columns and the CSV text of each row."""
+    return arrow_schema(table).append(pa.field(CSV_COLUMN, pa.large_binary()))
+
+
+def _with_csv(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+    """The arrow table of a validated frame with the CSV text of each row (``CSV_COLUMN``)."""
+    table = _table(frame, schema)
+    text = csv_text(frame, header=False) if len(frame) else b""
+    ends = np.concatenate([[0], row_ends(text)]).astype(np.int64)
+    if len(ends) != len(frame) + 1:
+        raise ValueError(f"{len(ends) - 1} CSV rows for {len(frame)} rows")
+    column = pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(frame),
+                                              [None, pa.py_buffer(ends), pa.py_buffer(text)])
+    return table.append_column(pa.field(CSV_COLUMN, pa.large_binary()), column)
+
+
+def write_run(folder: Path, stem: str, documents: pd.DataFrame, mentions: pd.DataFrame) -> tuple[tuple[Path, Path], pa.Table]:
+    """Write validated frames (documents sorted by doc_id, mentions by doc_id then position) as the run
+    ``folder/<stem>-documents.parquet`` and ``-mentions.parquet``; its paths and asserted mentions (the
+    ``EVENT_INPUTS`` columns the events are built from)."""
+    paths = (folder / f"{stem}-documents.parquet", folder / f"{stem}-mentions.parquet")
+    m = _with_csv(mentions, arrow_schema("mentions"))
+    pq.write_table(_with_csv(documents, arrow_schema("documents")), paths[0], row_group_size=READ_ROWS,
+                   compression="none")
+    pq.write_table(m, paths[1], row_group_size=READ_ROWS, compression="none")
+    return paths, m.select(EVENT_INPUTS).filter(pc.is_valid(m.column("event_id")))
+
+
+MIN_GROUP_ROWS = 2_000  # rows below which a group is not split for several workers (a validation costs ~20 ms)
+
+
+def _group_limit(rows: int, parts: int) -> int:
+    return BUCKET_ROWS if parts <= 1 else min(BUCKET_ROWS, max(MIN_GROUP_ROWS, -(-rows // parts)))
+
+
 def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Concatenated ``range(start, start + count)`` for each pair, vectorised."""
     total = int(counts.sum())
@@ -66,7 +123,8 @@ def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) - np.repeat(offsets, counts) + np.repeat(starts, counts)
 
 
-def _pandas(table: pa.Table) -> pd.DataFrame:
+def arrow_pandas(table: pa.Table) -> pd.DataFrame:
+    """A table of the spool as pandas: integers nullable (Int64), as the frames are typed."""
     return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
 
 
@@ -141,6 +199,7 @@ class Buckets:
         self._buffered_rows = 0
         self._writers: dict[str, pq.ParquetWriter] = {}
         self._letter: str | None = None
+        self.rows = 0  # rows added
 
     def add(self, rows: pa.Table) -> None:
         if not rows.num_rows:
@@ -149,6 +208,7 @@ class Buckets:
             self._letter = rows.column(self.id_column)[0].as_py()[0]
         self._buffered.append(rows)
         self._buffered_rows += rows.num_rows
+        self.rows += rows.num_rows
         if self._buffered_rows >= _FLUSH_ROWS:
             self._flush()
 
@@ -172,16 +232,21 @@ class Buckets:
             self._writers[key].write_table(rows.slice(start, end - start))
             start = end
 
-    def _of(self, paths: list[Path]) -> pd.DataFrame:
-        return self.build(pa.concat_tables([pq.read_table(p) for p in paths]))
+    def _of(self, paths: list[Path]) -> pa.Table:
+        return pa.concat_tables([pq.read_table(p) for p in paths])
 
     def frames(self) -> Iterator[pd.DataFrame]:
-        """The frames in id order: consecutive buckets are taken together up to ``BUCKET_ROWS`` rows (each
-        frame costs a validation). When they all fit in one group and no bucket file was written yet,
-        they are taken from memory."""
-        if not self._writers and self._buffered_rows <= BUCKET_ROWS:
+        """The frames in id order, one per group of ``groups``."""
+        return (self.build(rows) for rows in self.groups())
+
+    def groups(self, limit: int | None = None) -> Iterator[pa.Table]:
+        """The rows in groups of whole ids, in id order: consecutive buckets are taken together up to
+        ``limit`` rows (``BUCKET_ROWS`` by default; each group's frame costs a validation). When they all
+        fit in one group and no bucket file was written yet, they are taken from memory."""
+        self._limit = limit = min(limit or BUCKET_ROWS, BUCKET_ROWS)
+        if not self._writers and self._buffered_rows <= limit:
             if self._buffered:
-                yield self.build(pa.concat_tables(self._buffered))
+                yield pa.concat_tables(self._buffered)
             self._buffered, self._buffered_rows = [], 0
             return
         self._flush()
@@ -192,10 +257,10 @@ class Buckets:
         for key in sorted(self._writers):
             path = self._path(key)
             n = pq.ParquetFile(path).metadata.num_rows
-            if group and rows + n > BUCKET_ROWS:
+            if group and rows + n > limit:
                 yield self._of(group)
                 group, rows = [], 0
-            if n > BUCKET_ROWS:
+            if n > limit:
                 yield from self._split(path, self._letter + key)
                 continue
             group.append(path)
@@ -203,8 +268,9 @@ class Buckets:
         if group:
             yield self._of(group)
 
-    def _split(self, path: Path, prefix: str) -> Iterator[pd.DataFrame]:
-        """A bucket too large for memory: one pass over it per next hex digit of the id."""
+    def _split(self, path: Path, prefix: str) -> Iterator[pa.Table]:
+        """A bucket too large for a group: one pass over it per next hex digit of the id."""
+        limit = getattr(self, "_limit", BUCKET_ROWS)
         for digit in _HEX:
             sub = path.with_name(f"{path.stem}{digit}.parquet")
             with pq.ParquetWriter(sub, self.schema, compression="none") as writer:
@@ -213,7 +279,7 @@ class Buckets:
                     if part.num_rows:
                         writer.write_batch(part)
             n = pq.ParquetFile(sub).metadata.num_rows
-            if n > BUCKET_ROWS and len(prefix) < 8:
+            if n > limit and len(prefix) < 8:
                 yield from self._split(sub, prefix + digit)
             elif n:
                 yield self._of([sub])
@@ -231,31 +297,28 @@ class Spool:
     def __init__(self, folder: Path, merge: MergeRules | None = None) -> None:
         self.folder = folder
         folder.mkdir(parents=True)
-        self.schemas = {"documents": arrow_schema("documents"), "mentions": arrow_schema("mentions")}
-        mentions, events = self.schemas["mentions"], arrow_schema("events")
+        self.schemas = {"documents": run_schema("documents"), "mentions": run_schema("mentions")}
+        mentions = arrow_schema("mentions")
         self.bucket_schema = pa.schema([mentions.field(c) for c in EVENT_INPUTS])
-        self.acled_schema = pa.schema([events.field(c) for c in ACLED_INPUTS])
+        self.acled_schema = acled_input_schema()
         self.runs: list[tuple[Path, Path]] = []
         self.merge_rules = merge
         self._events = Buckets(folder, "bucket", self.bucket_schema, "event_id", self.events_frame)
         self._acled = Buckets(folder, "acled", self.acled_schema, "acled_event_id", self.acled_events_frame)
         self._made = 0
 
-    def _write_run(self, docs: pa.Table, mentions: pa.Table) -> tuple[Path, Path]:
-        self._made += 1
-        paths = (self.folder / f"run-{self._made:06d}-documents.parquet",
-                 self.folder / f"run-{self._made:06d}-mentions.parquet")
-        pq.write_table(docs, paths[0], row_group_size=READ_ROWS, compression="none")
-        pq.write_table(mentions, paths[1], row_group_size=READ_ROWS, compression="none")
-        return paths
-
     def add(self, documents: pd.DataFrame, mentions: pd.DataFrame) -> tuple[Path, Path]:
         """One batch: validated frames, documents sorted by doc_id, mentions by doc_id then position.
         Returns the paths of the run written."""
-        m = _table(mentions, self.schemas["mentions"])
-        self.runs.append(self._write_run(_table(documents, self.schemas["documents"]), m))
-        self._events.add(m.select(EVENT_INPUTS).filter(pc.is_valid(m.column("event_id"))))
-        return self.runs[-1]
+        self._made += 1
+        paths, asserted = write_run(self.folder, f"run-{self._made:06d}", documents, mentions)
+        self.add_run(paths, asserted)
+        return paths
+
+    def add_run(self, paths: tuple[Path, Path], asserted: pa.Table) -> None:
+        """A run written into the folder (``write_run``), with its asserted mentions."""
+        self.runs.append(paths)
+        self._events.add(asserted)
 
     def add_runs(self, runs: list[tuple[Path, Path]]) -> list[tuple[Path, Path]]:
         """Runs written by an earlier build (coding/segments.py), linked (or copied) into the spool as
@@ -276,8 +339,11 @@ class Spool:
         return added
 
     def merge(self, emit: Emit) -> None:
-        """Every document and mention of every run, in doc_id order, in pieces to ``emit``."""
+        """Every document and mention of every run, in doc_id order, in pieces to ``emit`` (with their
+        CSV text, ``CSV_COLUMN``)."""
         runs = self.runs
+        if not runs:
+            return
         while len(runs) > FAN_IN:
             merged = []
             for i in range(0, len(runs), FAN_IN):
@@ -307,12 +373,12 @@ class Spool:
     def events_frame(self, rows: pa.Table) -> pd.DataFrame:
         """The events (typed, not yet validated) of asserted mentions (``bucket_schema``): every mention
         of each event they hold."""
-        return events_frame(_pandas(rows), self.merge_rules)
+        return events_frame(arrow_pandas(rows), self.merge_rules)
 
     def acled_events_frame(self, rows: pa.Table) -> pd.DataFrame:
         """The ACLED events (typed, not yet validated) of events (``acled_schema``): every event of each
         ACLED event they hold."""
-        return acled_events_frame(_pandas(rows), self.merge_rules)
+        return acled_events_frame(arrow_pandas(rows), self.merge_rules)
 
     def events(self) -> Iterator[pd.DataFrame]:
         """The events frames (typed, not yet validated), in event_id order."""
@@ -320,8 +386,21 @@ class Spool:
 
     def add_events(self, events: pd.DataFrame) -> None:
         """Validated events, as they are written: those with an ACLED type go to the ACLED buckets."""
-        rows = _table(events[ACLED_INPUTS], self.acled_schema)
-        self._acled.add(rows.filter(pc.is_valid(rows.column("acled_event_id"))))
+        self.add_acled_inputs(acled_inputs(events))
+
+    def add_acled_inputs(self, rows: pa.Table) -> None:
+        """Rows of validated events with an ACLED type (``acled_inputs``), to the ACLED buckets."""
+        self._acled.add(rows)
+
+    def event_groups(self, parts: int = 1) -> Iterator[pa.Table]:
+        """The asserted mentions in groups of whole events, in event_id order: at least ``parts`` groups
+        when there are enough rows (so several workers can build them), each at most ``BUCKET_ROWS``."""
+        return self._events.groups(_group_limit(self._events.rows, parts))
+
+    def acled_groups(self, parts: int = 1) -> Iterator[pa.Table]:
+        """The ACLED buckets' events in groups of whole ACLED events, in acled_event_id order (after every
+        ``add_acled_inputs``)."""
+        return self._acled.groups(_group_limit(self._acled.rows, parts))
 
     def acled_events(self) -> Iterator[pd.DataFrame]:
         """The ACLED events frames (typed, not yet validated), in acled_event_id order; after every
