@@ -28,7 +28,7 @@ import pyarrow as pa
 from .frame import acled_events_frame, documents_frame, events_frame, mentions_frame
 from .merge import MergeRules
 from .records import CodedDocument
-from .spool import acled_inputs, arrow_pandas, with_csv, write_run
+from .spool import acled_inputs, arrow_pandas, read_group, with_csv, write_run
 from schemas.dataset import Failure, validate_frames
 
 
@@ -103,18 +103,19 @@ class Piece:
     acled: pa.Table | None = None
 
 
-def events_piece(rows: pa.Table, merge: MergeRules | None) -> Piece:
-    """The events of a group of asserted mentions (every mention of each event it holds)."""
-    frame = events_frame(arrow_pandas(rows), merge)
+def events_piece(group, merge: MergeRules | None) -> Piece:
+    """The events of a group of asserted mentions (``spool.Buckets.groups``: every mention of each event
+    it holds)."""
+    frame = events_frame(arrow_pandas(read_group(group)), merge)
     valid, checked = validate_frames({"events": frame})
     if checked.failures:
         return Piece(None, len(frame), tuple(checked.failures))
     return Piece(with_csv(valid["events"], "events"), len(frame), (), acled_inputs(valid["events"]))
 
 
-def acled_piece(rows: pa.Table, merge: MergeRules | None) -> Piece:
+def acled_piece(group, merge: MergeRules | None) -> Piece:
     """The ACLED events of a group of events (every event of each ACLED event it holds)."""
-    frame = acled_events_frame(arrow_pandas(rows), merge)
+    frame = acled_events_frame(arrow_pandas(read_group(group)), merge)
     valid, checked = validate_frames({"acled_events": frame})
     if checked.failures:
         return Piece(None, len(frame), tuple(checked.failures))

@@ -49,10 +49,19 @@ FAN_IN = 64  # runs merged at once
 READ_ROWS = 512  # rows per row group of a run: what a merge holds of each run
 MERGE_DOCS = 1024  # documents buffered over all runs by a merge, so at most written by one of its steps
 BUCKET_ROWS = 50_000  # asserted mentions per events frame (a bucket above it is split by the next hex digit)
-_FLUSH_ROWS = 25_000  # rows buffered before they are appended to their bucket files
+_FLUSH_ROWS = 100_000  # rows buffered before they are appended to their bucket files (one row group per bucket)
 _HEX = "0123456789abcdef"
 
 Emit = Callable[[pa.Table, pa.Table], None]  # (documents, mentions) in final order
+Group = "pa.Table | list[Path]"  # rows of a bucket group: in memory, or the bucket files holding them
+
+
+def read_group(group: pa.Table | list[Path]) -> pa.Table:
+    """The rows of a group of ``Buckets.groups`` (read by whoever builds its frame: a worker, or this
+    process)."""
+    if isinstance(group, pa.Table):
+        return group
+    return pa.concat_tables([pq.read_table(p) for p in group])
 
 
 def _table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
@@ -181,9 +190,12 @@ def _merge(runs: list[tuple[Path, Path]], emit: Emit, mentions_schema: pa.Schema
         docs = pa.concat_tables([d for d, _ in parts])
         mentions = pa.concat_tables([m for _, m in parts if m is not None] or [empty])
         order = pc.sort_indices(docs.column("doc_id")).to_numpy()
-        counts = docs.column("n_mentions").to_numpy().astype(np.int64)
-        starts = np.cumsum(counts) - counts
-        emit(docs.take(order), mentions.take(_ranges(starts[order], counts[order])))
+        if (np.diff(order) == 1).all():  # already in order (one run's documents, or runs of consecutive ids)
+            emit(docs, mentions)
+        else:
+            counts = docs.column("n_mentions").to_numpy().astype(np.int64)
+            starts = np.cumsum(counts) - counts
+            emit(docs.take(order), mentions.take(_ranges(starts[order], counts[order])))
         live = [r for r in live if r.fill()]
 
 
@@ -233,21 +245,23 @@ class Buckets:
             start = end
 
     def _of(self, paths: list[Path]) -> pa.Table:
-        return pa.concat_tables([pq.read_table(p) for p in paths])
+        return read_group(paths)
 
     def frames(self) -> Iterator[pd.DataFrame]:
         """The frames in id order, one per group of ``groups``."""
-        return (self.build(rows) for rows in self.groups())
+        return (self.build(read_group(rows)) for rows in self.groups())
 
-    def groups(self, limit: int | None = None) -> Iterator[pa.Table]:
-        """The rows in groups of whole ids, in id order: consecutive buckets are taken together up to
-        ``limit`` rows (``BUCKET_ROWS`` by default; each group's frame costs a validation). When they all
-        fit in one group and no bucket file was written yet, they are taken from memory."""
+    def groups(self, limit: int | None = None) -> Iterator[Group]:
+        """The rows in groups of whole ids, in id order (``read_group`` reads one): consecutive buckets are
+        taken together up to ``limit`` rows (``BUCKET_ROWS`` by default; each group's frame costs a
+        validation), as the list of their files. When no bucket file was written yet and the rows are at
+        most ``BUCKET_ROWS``, they are taken from memory, in groups of about ``limit`` rows."""
         self._limit = limit = min(limit or BUCKET_ROWS, BUCKET_ROWS)
-        if not self._writers and self._buffered_rows <= limit:
-            if self._buffered:
-                yield pa.concat_tables(self._buffered)
+        if not self._writers and self._buffered_rows <= BUCKET_ROWS:
+            rows = pa.concat_tables(self._buffered) if self._buffered else None
             self._buffered, self._buffered_rows = [], 0
+            if rows is not None:
+                yield from (self._cut(rows, limit) if rows.num_rows > limit else [rows])
             return
         self._flush()
         for w in self._writers.values():
@@ -258,7 +272,7 @@ class Buckets:
             path = self._path(key)
             n = pq.ParquetFile(path).metadata.num_rows
             if group and rows + n > limit:
-                yield self._of(group)
+                yield group
                 group, rows = [], 0
             if n > limit:
                 yield from self._split(path, self._letter + key)
@@ -266,7 +280,20 @@ class Buckets:
             group.append(path)
             rows += n
         if group:
-            yield self._of(group)
+            yield group
+
+    def _cut(self, rows: pa.Table, limit: int) -> Iterator[pa.Table]:
+        """Rows held in memory in groups of about ``limit`` rows of whole ids, in id order (a stable sort:
+        the rows of an id keep their order, as in the bucket files)."""
+        rows = rows.take(pc.sort_indices(rows.column(self.id_column)))
+        ids = rows.column(self.id_column).to_numpy(zero_copy_only=False)
+        start = 0
+        while start < len(ids):
+            end = min(start + limit, len(ids))
+            if end < len(ids):  # the group ends with its last id whole
+                end = int(np.searchsorted(ids, ids[end - 1], side="right"))
+            yield rows.slice(start, end - start)
+            start = end
 
     def _split(self, path: Path, prefix: str) -> Iterator[pa.Table]:
         """A bucket too large for a group: one pass over it per next hex digit of the id."""
