@@ -61,7 +61,12 @@ def read_group(group: pa.Table | list[Path]) -> pa.Table:
     process)."""
     if isinstance(group, pa.Table):
         return group
-    return pa.concat_tables([pq.read_table(p) for p in group])
+    return pa.concat_tables([_read_ipc(p) for p in group])
+
+
+def _read_ipc(path: Path) -> pa.Table:
+    with pa.OSFile(str(path)) as source:
+        return pa.ipc.open_file(source).read_all()
 
 
 def _table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
@@ -201,7 +206,8 @@ def _merge(runs: list[tuple[Path, Path]], emit: Emit, mentions_schema: pa.Schema
 
 class Buckets:
     """Rows partitioned on disk by the first two hex digits of an id column (ids are a letter and hex
-    digits: ``e3f0...``), in ``folder/<name>-<xx>.parquet``; ``frames`` builds one frame per group of
+    digits: ``e3f0...``), in ``folder/<name>-<xx>.arrow`` (Arrow IPC: written and read without
+    encoding); ``frames`` builds one frame per group of
     consecutive buckets with ``build``, which must group by the id (all rows of an id are in one bucket)."""
 
     def __init__(self, folder: Path, name: str, schema: pa.Schema, id_column: str,
@@ -209,7 +215,9 @@ class Buckets:
         self.folder, self.name, self.schema, self.id_column, self.build = folder, name, schema, id_column, build
         self._buffered: list[pa.Table] = []
         self._buffered_rows = 0
-        self._writers: dict[str, pq.ParquetWriter] = {}
+        self._writers: dict[str, pa.ipc.RecordBatchFileWriter] = {}
+        self._counts: dict[str, int] = {}  # rows written per bucket file
+        self._closed = False
         self._letter: str | None = None
         self.rows = 0  # rows added
 
@@ -225,7 +233,7 @@ class Buckets:
             self._flush()
 
     def _path(self, key: str) -> Path:
-        return self.folder / f"{self.name}-{key}.parquet"
+        return self.folder / f"{self.name}-{key}.arrow"
 
     def _flush(self) -> None:
         if not self._buffered:
@@ -240,8 +248,10 @@ class Buckets:
             key = keys[start]
             end = bisect.bisect_right(keys, key, lo=start)
             if key not in self._writers:
-                self._writers[key] = pq.ParquetWriter(self._path(key), self.schema, compression="none")
+                self._writers[key] = pa.ipc.new_file(str(self._path(key)), self.schema)
+                self._counts[key] = 0
             self._writers[key].write_table(rows.slice(start, end - start))
+            self._counts[key] += end - start
             start = end
 
     def _of(self, paths: list[Path]) -> pa.Table:
@@ -264,13 +274,12 @@ class Buckets:
                 yield from (self._cut(rows, limit) if rows.num_rows > limit else [rows])
             return
         self._flush()
-        for w in self._writers.values():
-            w.close()
+        self.close()
         group: list[Path] = []
         rows = 0
         for key in sorted(self._writers):
             path = self._path(key)
-            n = pq.ParquetFile(path).metadata.num_rows
+            n = self._counts[key]
             if group and rows + n > limit:
                 yield group
                 group, rows = [], 0
@@ -299,13 +308,16 @@ class Buckets:
         """A bucket too large for a group: one pass over it per next hex digit of the id."""
         limit = getattr(self, "_limit", BUCKET_ROWS)
         for digit in _HEX:
-            sub = path.with_name(f"{path.stem}{digit}.parquet")
-            with pq.ParquetWriter(sub, self.schema, compression="none") as writer:
-                for batch in pq.ParquetFile(path).iter_batches(batch_size=65_536):
+            sub = path.with_name(f"{path.stem}{digit}.arrow")
+            n = 0
+            with pa.OSFile(str(path)) as source, pa.ipc.new_file(str(sub), self.schema) as writer:
+                reader = pa.ipc.open_file(source)
+                for i in range(reader.num_record_batches):
+                    batch = reader.get_batch(i)
                     part = batch.filter(pc.starts_with(batch.column(self.id_column), prefix + digit))
                     if part.num_rows:
                         writer.write_batch(part)
-            n = pq.ParquetFile(sub).metadata.num_rows
+                        n += part.num_rows
             if n > limit and len(prefix) < 8:
                 yield from self._split(sub, prefix + digit)
             elif n:
@@ -313,8 +325,10 @@ class Buckets:
             sub.unlink()
 
     def close(self) -> None:
-        for w in self._writers.values():
-            w.close()
+        if not self._closed:
+            self._closed = True
+            for w in self._writers.values():
+                w.close()
 
 
 class Spool:

@@ -106,7 +106,7 @@ def test_the_pool_hands_results_back_in_order_and_broadcasts(tmp_path):
     assert not any(p.is_alive() for p in procs)  # stopped when the pool closes
 
 
-@pytest.mark.parametrize("task, message", [(_fail, "ValueError: bad 0"), (_die, "a worker stopped")])
+@pytest.mark.parametrize("task, message", [(_fail, r"ValueError: bad \d"), (_die, "a worker stopped")])
 def test_a_failed_or_dead_worker_stops_the_build_and_no_worker_is_left(tmp_path, task, message):
     from coding.parallel import WorkerError
     from coding.rules_cache import load_coders_cached
