@@ -5,40 +5,43 @@ A document that makes a coder raise is rejected with the error as its reason (an
 document never costs the others, and the fuzz batch counts these as crashes.
 
 Documents are coded here, by worker processes (``Settings.workers``, coding/parallel.py) or on a Dask
-cluster (``Settings.engine``, coding/dask_engine.py) in ordered chunks, and optionally
+cluster (``Settings.engine``, coding/dask_engine.py) in ordered chunks (coding/dispatch.py), and optionally
 (``Settings.incremental``) taken from the caches of earlier builds: whole unchanged JSONL/CSV files
 as their validated runs (coding/segments.py), other documents one by one (coding/doc_cache.py); the
 dataset is the same every way.
 
-The build streams: coded documents are framed and validated in batches of ``Settings.batch_size`` and
-spooled to disk as sorted runs inside the new dataset's temporary folder (coding/spool.py), then merged
-into the final tables in doc_id order; events are built bucket by bucket. Only the counts of the
-summary and the list of rejected documents grow with the corpus.
+The build streams: coded documents are framed and validated in batches of ``Settings.batch_size`` (split
+between the workers of a pool) by whoever coded them (coding/batches.py) and spooled to disk as sorted
+runs inside the new dataset's temporary folder (coding/spool.py), then merged into the final tables in
+doc_id order; events are built bucket by bucket (by the workers of a pool, when there is one). This
+process takes the steps in input order: it counts, keeps the summary and the segments, and writes the
+final tables. Only the counts of the summary and the list of rejected documents grow with the corpus.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
-from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from . import __version__
-from .doc_cache import DocumentCache, open_cache
-from .document_rows import code_record
+from .batches import Piece, Run, acled_piece, events_piece, shifted
+from .dispatch import steps
+from .doc_cache import open_cache
+from .document_rows import code_record  # noqa: F401 - the documents row of one record, as the build makes it
 from .frame import acled_events_frame, documents_frame, events_frame, mentions_frame
 from .ingest import Limits, preflight
 from .inputs import FileShare, InputReader, Tally, sha256_of
-from .merge import merge_rules
+from .merge import MergeRules, merge_rules
 from .pipeline import Coders
-from .records import CodedDocument, Document, Rejection
 from .rules_cache import CodersOnDemand
 from .segments import open_segments
 from .spool import Spool
 from .table_cache import TableCache, open_tables, worth_keeping
-from .write import TableWriter, check_output, discard, new_folder, publish, table_metadata, table_schema
+from .write import CSV_COLUMN, TableWriter, check_output, discard, new_folder, publish, table_metadata, table_schema
 from schemas import SCHEMA_VERSION
 from schemas.dataset import Report, validate_frames
 
@@ -79,76 +82,15 @@ def _inputs_sha256(files: list[Path], known: dict[str, str]) -> dict[str, str]:
     return {str(f): known.get(str(f)) or sha256_of(f) for f in files}
 
 
-def _chunks(records: Iterable, size: int) -> Iterator[list]:
-    it = iter(records)
-    while chunk := list(itertools.islice(it, size)):
-        yield chunk
-
-
-def _loaded(coders: Coders | CodersOnDemand) -> Coders:
-    return coders.get() if isinstance(coders, CodersOnDemand) else coders
-
-
-def code_records(records: Iterable[Document | Rejection], coders: Coders | CodersOnDemand, workers: int = 1, chunk_size: int = 50,
-                 progress: Callable[[int], None] | None = None, cache: DocumentCache | None = None,
-                 engine: str = "local", scheduler: str | None = None) -> Iterator[CodedDocument]:
-    """The documents row of every record, in input order, coded here or (``workers`` > 1) by a pool of
-    worker processes in ordered chunks, or (``engine`` "dask") by the workers of a Dask cluster: the
-    same rows every way. With the local engine, inputs that fit in one chunk are coded here (starting
-    workers would cost more than it saves). With a ``cache``, documents coded by an earlier build with
-    the same rules are taken from it and the others are stored in it."""
-    chunks = _chunks(records, chunk_size)
-    head = list(itertools.islice(chunks, 2))
-    taken: deque[tuple[list, dict[int, CodedDocument]]] = deque()
-
-    def to_code() -> Iterator[list]:
-        for chunk in itertools.chain(head, chunks):
-            hits: dict[int, CodedDocument] = {}
-            if cache is not None:
-                for i, rec in enumerate(chunk):
-                    if isinstance(rec, Document) and (found := cache.get(rec)) is not None:
-                        hits[i] = found
-            taken.append((chunk, hits))
-            yield [rec for i, rec in enumerate(chunk) if i not in hits]
-
-    if engine == "dask":
-        from .dask_engine import code_on_dask
-
-        coded_chunks = code_on_dask(to_code(), workers, coders.rules_sha256, scheduler)
-    elif workers > 1 and len(head) > 1:
-        from .parallel import code_in_pool
-
-        coded_chunks = code_in_pool(to_code(), workers, coders.rules_sha256)
-    else:
-        coded_chunks = ([code_record(rec, _loaded(coders)) for rec in todo] for todo in to_code())
-    for coded in coded_chunks:
-        chunk, hits = taken.popleft()
-        fresh = iter(coded)
-        for i, rec in enumerate(chunk):
-            if i in hits:
-                yield hits[i]
-                continue
-            row = next(fresh)
-            if cache is not None and isinstance(rec, Document) and row.status in ("coded", "no_events"):
-                cache.put(rec, row)
-            yield row
-        if progress is not None:
-            progress(len(chunk))
-
-
-def _spool_batch(batch: list[CodedDocument], spool: Spool, report: Report,
-                 counts: dict[str, int]) -> tuple[Path, Path] | None:
-    """Frame, validate and spool one batch of documents (as one sorted run); the run's paths."""
-    m = mentions_frame([x for d in batch for x in d.mentions])
-    d = documents_frame(batch)
-    m.index += counts["mentions"]  # failures name rows by their position in coding order
-    d.index += counts["documents"]
-    valid, checked = validate_frames({"mentions": m, "documents": d})
-    report.failures.extend(checked.failures)
-    counts["mentions"] += len(m)
-    counts["documents"] += len(d)
-    if report.ok:
-        return spool.add(valid["documents"], valid["mentions"])
+def _take_run(run: Run, spool: Spool, report: Report, counts: dict[str, int]) -> tuple[Path, Path] | None:
+    """Count one batch's rows and failures (row labels continuing the table's: positions in the order
+    the runs are taken); its run goes to the spool while the report is clean. The run's paths, if so."""
+    report.failures.extend(shifted(f, counts["mentions" if f.table == "mentions" else "documents"]) for f in run.failures)
+    counts["mentions"] += run.n_mentions
+    counts["documents"] += run.n_documents
+    if report.ok and run.paths is not None:
+        spool.add_run(run.paths, run.asserted)
+        return run.paths
     return None
 
 
@@ -184,74 +126,72 @@ def build(settings: Settings, coders: Coders | CodersOnDemand, progress: Callabl
     tables = open_tables() if segments is not None else None
     tally, report = Tally(), Report()
     counts = {"mentions": 0, "events": 0, "acled_events": 0, "documents": 0}
-    tmp = new_folder(settings.out)
-    try:
-        spool = Spool(tmp / ".spool", merge_rules())  # not coders.merge: the rules load only where they code
-        reader = InputReader(files, settings.limits, segments, spool, tally, counts, progress)
-        if tables is not None:
-            reader.kept = tables.find(reader.segment_keys())
-        batch: list[CodedDocument] = []
-        share: FileShare | None = None  # the followed file the batch belongs to (a segment cache is used)
-
-        def flush() -> None:
-            nonlocal batch
-            run = _spool_batch(batch, spool, report, counts)
-            if share is not None and run is not None:
-                share.runs.append(run)
-            batch = []
-
-        for coded in code_records(reader.records(), coders, settings.workers, settings.chunk_size, progress, cache,
-                                  settings.engine, settings.scheduler):
-            if segments is not None:
-                name = coded.input_file if reader.tracked(coded.input_file) else None
-                if name != (share.name if share is not None else None):
-                    if batch:  # a followed file's documents make runs of their own
-                        flush()
-                    if share is not None and report.ok:
+    with ExitStack() as stack:  # the pool of workers, if one is started, stops when the build ends
+        tmp = new_folder(settings.out)
+        try:
+            spool = Spool(tmp / ".spool", merge_rules())  # not coders.merge: the rules load only where they code
+            reader = InputReader(files, settings.limits, segments, spool, tally, counts, progress)
+            if tables is not None:
+                reader.kept = tables.find(reader.segment_keys())
+            key_of = ((lambda rec: rec.input_file if reader.tracked(rec.input_file) else None) if segments is not None
+                      else (lambda rec: None))
+            share: FileShare | None = None  # the followed file the documents belong to (a segment cache is used)
+            share_mentions = 0
+            coded_steps, pool = steps(reader.records(), key_of, coders=coders, chunk_size=settings.chunk_size,
+                                      batch_size=settings.batch_size, folder=spool.folder, workers=settings.workers,
+                                      engine=settings.engine, scheduler=settings.scheduler, cache=cache, stack=stack,
+                                      log_level=logging.getLogger().getEffectiveLevel())
+            for step in coded_steps:
+                if step.key is not None and share is None:
+                    share, share_mentions = FileShare(step.key), 0
+                for coded in step.docs:
+                    tally.add(coded)
+                    if share is not None:
+                        share.add(coded)
+                for run in step.runs:
+                    paths = _take_run(run, spool, report, counts)
+                    if share is not None and paths is not None:
+                        share.runs.append(paths)
+                        share_mentions += run.n_mentions
+                if step.flush and share is not None:
+                    if report.ok:
+                        share.rows["mentions"] = share_mentions  # a pool sends the documents rows without their mentions
                         share.store(reader, spool, settings.limits)
-                    share = FileShare(name) if name is not None else None
-            tally.add(coded)
-            if share is not None:
-                share.add(coded)
-            batch.append(coded)
-            if len(batch) >= settings.batch_size:
-                flush()
-        if batch or not spool.runs:
-            flush()
-        if share is not None and report.ok:
-            share.store(reader, spool, settings.limits)
-        write = report.ok and not (settings.strict and tally.statuses["rejected"])
-        keep = _keep_folder(tables, reader, counts) if write else None
-        if write:
-            try:
-                _write_tables(tmp, spool, coders.rules_sha256, report, counts, reader, keep)
-            except BaseException:
-                if keep is not None:
-                    TableCache.abandon(keep)
-                raise
-            write = report.ok
-        spool.remove()
-        if keep is not None:
+                    share = None
+                if progress is not None and step.records:
+                    progress(step.records)
+            write = report.ok and not (settings.strict and tally.statuses["rejected"])
+            keep = _keep_folder(tables, reader, counts) if write else None
             if write:
-                tables.store(keep, tmp, {f: key for f, (key, _) in reader.sources.items()},
-                             {f: n for f, (_, n) in reader.sources.items()}, counts["documents"])
+                try:
+                    _write_tables(tmp, spool, coders.rules_sha256, report, counts, reader, keep, pool)
+                except BaseException:
+                    if keep is not None:
+                        TableCache.abandon(keep)
+                    raise
+                write = report.ok
+            spool.remove()
+            if keep is not None:
+                if write:
+                    tables.store(keep, tmp, {f: key for f, (key, _) in reader.sources.items()},
+                                 {f: n for f, (_, n) in reader.sources.items()}, counts["documents"])
+                else:
+                    TableCache.abandon(keep)
+            if write:
+                manifest = {
+                    "package": "cameo-acled-coder", "coder_version": __version__, "schema_version": SCHEMA_VERSION,
+                    "rules_sha256": coders.rules_sha256, "inputs_sha256": _inputs_sha256(files, reader.shas),
+                    "rows": {k: counts[k] for k in ("mentions", "events", "acled_events", "documents")},
+                    "documents_by_status": tally.statuses, "inputs": tally.inputs, "sentences": tally.n_sentences,
+                    "limits": {"max_chars": settings.limits.max_chars,
+                               "latest_publication_date": str(settings.limits.latest_date) if settings.limits.latest_date else None},
+                }
+                publish(tmp, settings.out, manifest)
             else:
-                TableCache.abandon(keep)
-        if write:
-            manifest = {
-                "package": "cameo-acled-coder", "coder_version": __version__, "schema_version": SCHEMA_VERSION,
-                "rules_sha256": coders.rules_sha256, "inputs_sha256": _inputs_sha256(files, reader.shas),
-                "rows": {k: counts[k] for k in ("mentions", "events", "acled_events", "documents")},
-                "documents_by_status": tally.statuses, "inputs": tally.inputs, "sentences": tally.n_sentences,
-                "limits": {"max_chars": settings.limits.max_chars,
-                           "latest_publication_date": str(settings.limits.latest_date) if settings.limits.latest_date else None},
-            }
-            publish(tmp, settings.out, manifest)
-        else:
+                discard(tmp)
+        except BaseException:
             discard(tmp)
-    except BaseException:
-        discard(tmp)
-        raise
+            raise
     report.rows.update(counts)
     rejections = tuple(sorted(tally.rejections, key=lambda r: (r[0], r[1] or 0, r[2])))
     return BuildResult(settings.out, dict(counts), tally.statuses, tally.n_sentences, report, rejections,
@@ -271,6 +211,20 @@ def _validated(name: str, frames: Iterable[pd.DataFrame], report: Report, counts
             yield valid[name]
 
 
+def _pieces(name: str, make: Callable, groups: Iterator, merge: MergeRules, pool, report: Report,
+            counts: dict[str, int]) -> Iterator[Piece]:
+    """The pieces of table ``name`` made (``make``: ``batches.events_piece`` or ``acled_piece``) of each
+    group, here or on the pool's workers, in order, counted; the valid ones while the report is clean
+    (failures go to the report, row labels continuing the table's)."""
+    payloads = ((rows, merge) for rows in groups)
+    made = pool.map(make, payloads, window=2) if pool is not None else (make(*p) for p in payloads)
+    for piece in made:
+        report.failures.extend(shifted(f, counts[name]) for f in piece.failures)
+        counts[name] += piece.n_rows
+        if report.ok and piece.table is not None:
+            yield piece
+
+
 def _keep_folder(tables: TableCache | None, reader: InputReader, counts: dict[str, int]) -> Path | None:
     """Where the writers keep the tables for later incremental builds (coding/table_cache.py), when it is
     worth it: a build that took no rows from kept tables, or built many afresh."""
@@ -285,7 +239,7 @@ def _keep_folder(tables: TableCache | None, reader: InputReader, counts: dict[st
 
 
 def _write_tables(tmp: Path, spool: Spool, rules_sha256: str, report: Report, counts: dict[str, int],
-                  reader: InputReader, keep: Path | None) -> None:
+                  reader: InputReader, keep: Path | None, pool=None) -> None:
     """The final Parquet + CSV tables in ``tmp``: documents and mentions merged from the runs in doc_id
     order, events built and validated bucket by bucket in event_id order, then the ACLED events (the
     events merged by actors, place and day, coding/merge.py) bucket by bucket in acled_event_id order.
@@ -298,13 +252,22 @@ def _write_tables(tmp: Path, spool: Spool, rules_sha256: str, report: Report, co
         if reader.kept_files:
             _splice(spool, reader, writers, report, counts)
         else:
-            spool.merge(lambda docs, mentions: (writers["documents"].write_arrow(docs),
-                                                writers["mentions"].write_arrow(mentions)))
-            for valid in _validated("events", spool.events(), report, counts):
-                writers["events"].write(valid)
-                spool.add_events(valid)
-            for valid in _validated("acled_events", spool.acled_events(), report, counts):
-                writers["acled_events"].write(valid)
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="merge") as thread:
+                # with workers, this process merges the documents and mentions while they build the events
+                merge = lambda: spool.merge(lambda docs, mentions: (writers["documents"].write_arrow(docs),  # noqa: E731
+                                                                    writers["mentions"].write_arrow(mentions)))
+                merged = thread.submit(merge) if pool is not None else None
+                if merged is None:
+                    merge()
+                parts = 4 * pool.workers if pool is not None else 1
+                for piece in _pieces("events", events_piece, spool.event_groups(parts), spool.merge_rules, pool, report, counts):
+                    writers["events"].write_arrow(piece.table)
+                    spool.add_acled_inputs(piece.acled)
+                for piece in _pieces("acled_events", acled_piece, spool.acled_groups(parts), spool.merge_rules, pool, report,
+                                     counts):
+                    writers["acled_events"].write_arrow(piece.table)
+                if merged is not None:
+                    merged.result()
         empty = mentions_frame([])
         for name, writer in writers.items():
             if report.ok and not writer.started:  # nothing to write: the table's header (CSV) and schema (Parquet)
@@ -331,8 +294,8 @@ def _splice(spool: Spool, reader: InputReader, writers: dict[str, TableWriter], 
 
     docs, mentions = [], []
     spool.merge(lambda d, m: (docs.append(d), mentions.append(m)))
-    new = {name: pa.concat_tables(pieces).replace_schema_metadata(None) if pieces else spool.schemas[name].empty_table()
-           for name, pieces in (("documents", docs), ("mentions", mentions))}
+    new = {name: (pa.concat_tables(pieces).replace_schema_metadata(None) if pieces else spool.schemas[name].empty_table())
+           .drop_columns([CSV_COLUMN]) for name, pieces in (("documents", docs), ("mentions", mentions))}
 
     def validate(name: str, frame: pd.DataFrame) -> pd.DataFrame | None:
         valid = list(_validated(name, [frame], report, counts))

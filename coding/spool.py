@@ -2,16 +2,19 @@
 asserted mentions partitioned by event_id into buckets from which the events are built, and the events
 partitioned by acled_event_id into buckets from which the ACLED events are built.
 
-``build`` frames, validates and sorts each batch of coded documents (a few thousand) and hands the
-two frames to a ``Spool``. The spool writes them as a *run* (two uncompressed Parquet files, sorted by
-doc_id) and appends the columns events need of the asserted mentions to one of 256 bucket files, by
-the first two hex digits of the event id (Arrow IPC streams). At the end:
+Each batch of coded documents (a few thousand) is framed, validated and sorted (coding/batches.py,
+in the process that coded it) and written as a *run* (``write_run``: two uncompressed Parquet files,
+sorted by doc_id, each row with its CSV text in the column ``CSV_COLUMN``, made once from the
+validated frame). ``add_run`` takes the run into the ``Spool``, which appends the columns events need
+of its asserted mentions to one of 256 bucket files, by the first two hex digits of the event id. At
+the end:
 
 - ``merge`` merges the runs by doc_id into the final tables, reading each run a row group at a time:
   at each step it takes, from every run, the buffered documents up to the smallest "last buffered
   doc_id" of all runs, sorts them and writes them (with their mentions, which follow their document
   in each run). doc_ids are unique, so the result is the order a sort of the whole table gives. More
-  than ``FAN_IN`` runs are first merged in rounds into longer runs (Arrow IPC streams), so memory stays bounded.
+  than ``FAN_IN`` runs are first merged in rounds into longer runs (Arrow IPC streams), so memory stays bounded. The CSV
+  text travels with the rows, so the writer copies it (coding/write.py).
 - ``events`` builds the events of one bucket at a time (``frame.build_events``, which groups by
   event_id: every mention of an event is in the same bucket); buckets in hex order give the events in
   event_id order. A bucket larger than ``BUCKET_ROWS`` is split again by the next hex digit.
@@ -41,21 +44,89 @@ import pyarrow.parquet as pq
 from .assemble import EVENT_INPUTS
 from .frame import acled_events_frame, arrow_schema, events_frame
 from .merge import ACLED_INPUTS, MergeRules
+from .write import CSV_COLUMN, csv_text, row_ends
 
 FAN_IN = 64  # runs merged at once
 READ_ROWS = 512  # rows per row group of a run: what a merge holds of each run
 MERGE_DOCS = 1024  # documents buffered over all runs by a merge, so at most written by one of its steps
 BUCKET_ROWS = 50_000  # asserted mentions per events frame (a bucket above it is split by the next hex digit)
-_FLUSH_ROWS = 25_000  # rows buffered before they are appended to their bucket files
+_FLUSH_ROWS = 100_000  # rows buffered before they are appended to their bucket files (one row group per bucket)
 _HEX = "0123456789abcdef"
 
 Emit = Callable[[pa.Table, pa.Table], None]  # (documents, mentions) in final order
+Group = "pa.Table | list[Path]"  # rows of a bucket group: in memory, or the bucket files holding them
+
+
+def read_group(group: pa.Table | list[Path]) -> pa.Table:
+    """The rows of a group of ``Buckets.groups`` (read by whoever builds its frame: a worker, or this
+    process)."""
+    if isinstance(group, pa.Table):
+        return group
+    return pa.concat_tables([_read_ipc(p) for p in group])
+
+
+def _read_ipc(path: Path) -> pa.Table:
+    with pa.OSFile(str(path)) as source:
+        return pa.ipc.open_file(source).read_all()
 
 
 def _table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
     """The arrow table of a frame, with the schema's types (a column all null keeps its type)."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
     return table.cast(schema) if not table.schema.equals(schema, check_metadata=False) else table.replace_schema_metadata(None)
+
+
+def acled_input_schema() -> pa.Schema:
+    """The arrow schema of the rows of an ACLED bucket: the events columns ACLED events are built from."""
+    events = arrow_schema("events")
+    return pa.schema([events.field(c) for c in ACLED_INPUTS])
+
+
+def acled_inputs(events: pd.DataFrame) -> pa.Table:
+    """The rows of validated events that go to the ACLED buckets: those with an ACLED type."""
+    rows = _table(events[ACLED_INPUTS], acled_input_schema())
+    return rows.filter(pc.is_valid(rows.column("acled_event_id")))
+
+
+def with_csv(frame: pd.DataFrame, table: str) -> pa.Table:
+    """A validated frame of ``table`` as arrow, with the CSV text of each row (``CSV_COLUMN``)."""
+    return _with_csv(frame, arrow_schema(table))
+
+
+def run_schema(table: str) -> pa.Schema:
+    """The arrow schema of a run's table: the table's columns and the CSV text of each row."""
+    return arrow_schema(table).append(pa.field(CSV_COLUMN, pa.large_binary()))
+
+
+def _with_csv(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+    """The arrow table of a validated frame with the CSV text of each row (``CSV_COLUMN``)."""
+    table = _table(frame, schema)
+    text = csv_text(frame, header=False) if len(frame) else b""
+    ends = np.concatenate([[0], row_ends(text)]).astype(np.int64)
+    if len(ends) != len(frame) + 1:
+        raise ValueError(f"{len(ends) - 1} CSV rows for {len(frame)} rows")
+    column = pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(frame),
+                                              [None, pa.py_buffer(ends), pa.py_buffer(text)])
+    return table.append_column(pa.field(CSV_COLUMN, pa.large_binary()), column)
+
+
+def write_run(folder: Path, stem: str, documents: pd.DataFrame, mentions: pd.DataFrame) -> tuple[tuple[Path, Path], pa.Table]:
+    """Write validated frames (documents sorted by doc_id, mentions by doc_id then position) as the run
+    ``folder/<stem>-documents.parquet`` and ``-mentions.parquet``; its paths and asserted mentions (the
+    ``EVENT_INPUTS`` columns the events are built from)."""
+    paths = (folder / f"{stem}-documents.parquet", folder / f"{stem}-mentions.parquet")
+    m = _with_csv(mentions, arrow_schema("mentions"))
+    pq.write_table(_with_csv(documents, arrow_schema("documents")), paths[0], row_group_size=READ_ROWS,
+                   compression="none")
+    pq.write_table(m, paths[1], row_group_size=READ_ROWS, compression="none")
+    return paths, m.select(EVENT_INPUTS).filter(pc.is_valid(m.column("event_id")))
+
+
+MIN_GROUP_ROWS = 2_000  # rows below which a group is not split for several workers (a validation costs ~20 ms)
+
+
+def _group_limit(rows: int, parts: int) -> int:
+    return BUCKET_ROWS if parts <= 1 else min(BUCKET_ROWS, max(MIN_GROUP_ROWS, -(-rows // parts)))
 
 
 def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -67,7 +138,8 @@ def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) - np.repeat(offsets, counts) + np.repeat(starts, counts)
 
 
-def _pandas(table: pa.Table) -> pd.DataFrame:
+def arrow_pandas(table: pa.Table) -> pd.DataFrame:
+    """A table of the spool as pandas: integers nullable (Int64), as the frames are typed."""
     return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
 
 
@@ -136,30 +208,31 @@ def _merge(runs: list[tuple[Path, Path]], emit: Emit, mentions_schema: pa.Schema
         docs = pa.concat_tables([d for d, _ in parts])
         mentions = pa.concat_tables([m for _, m in parts if m is not None] or [empty])
         order = pc.sort_indices(docs.column("doc_id")).to_numpy()
-        counts = docs.column("n_mentions").to_numpy().astype(np.int64)
-        starts = np.cumsum(counts) - counts
-        emit(docs.take(order), mentions.take(_ranges(starts[order], counts[order])))
+        if (np.diff(order) == 1).all():  # already in order (one run's documents, or runs of consecutive ids)
+            emit(docs, mentions)
+        else:
+            counts = docs.column("n_mentions").to_numpy().astype(np.int64)
+            starts = np.cumsum(counts) - counts
+            emit(docs.take(order), mentions.take(_ranges(starts[order], counts[order])))
         live = [r for r in live if r.fill()]
 
 
 class Buckets:
     """Rows partitioned on disk by the first two hex digits of an id column (ids are a letter and hex
-    digits: ``e3f0...``), in ``folder/<name>-<xx>.arrow``; ``frames`` builds one frame per group of
-    consecutive buckets with ``build``, which must group by the id (all rows of an id are in one bucket).
-
-    The bucket files are Arrow IPC streams, appended to at every flush: a stream writer keeps nothing
-    of what it wrote, whereas a Parquet writer keeps every row group's metadata until it is closed
-    (about 14 KB a row group here, 256 row groups a flush: 170 MB at 100,000 articles, growing with
-    the corpus)."""
+    digits: ``e3f0...``), in ``folder/<name>-<xx>.arrow`` (Arrow IPC: written and read without
+    encoding); ``frames`` builds one frame per group of
+    consecutive buckets with ``build``, which must group by the id (all rows of an id are in one bucket)."""
 
     def __init__(self, folder: Path, name: str, schema: pa.Schema, id_column: str,
                  build: Callable[[pa.Table], pd.DataFrame]) -> None:
         self.folder, self.name, self.schema, self.id_column, self.build = folder, name, schema, id_column, build
         self._buffered: list[pa.Table] = []
         self._buffered_rows = 0
-        self._writers: dict[str, tuple[pa.NativeFile, pa.ipc.RecordBatchStreamWriter]] = {}
-        self._rows: dict[str, int] = {}  # rows written to each bucket file
+        self._writers: dict[str, pa.ipc.RecordBatchFileWriter] = {}
+        self._counts: dict[str, int] = {}  # rows written per bucket file
+        self._closed = False
         self._letter: str | None = None
+        self.rows = 0  # rows added
 
     def add(self, rows: pa.Table) -> None:
         if not rows.num_rows:
@@ -168,15 +241,12 @@ class Buckets:
             self._letter = rows.column(self.id_column)[0].as_py()[0]
         self._buffered.append(rows)
         self._buffered_rows += rows.num_rows
+        self.rows += rows.num_rows
         if self._buffered_rows >= _FLUSH_ROWS:
             self._flush()
 
     def _path(self, key: str) -> Path:
         return self.folder / f"{self.name}-{key}.arrow"
-
-    def _writer(self, path: Path) -> tuple[pa.NativeFile, pa.ipc.RecordBatchStreamWriter]:
-        sink = pa.OSFile(str(path), "wb")
-        return sink, pa.ipc.new_stream(sink, self.schema)
 
     def _flush(self) -> None:
         if not self._buffered:
@@ -191,69 +261,87 @@ class Buckets:
             key = keys[start]
             end = bisect.bisect_right(keys, key, lo=start)
             if key not in self._writers:
-                self._writers[key] = self._writer(self._path(key))
-                self._rows[key] = 0
-            self._writers[key][1].write_table(rows.slice(start, end - start))
-            self._rows[key] += end - start
+                self._writers[key] = pa.ipc.new_file(str(self._path(key)), self.schema)
+                self._counts[key] = 0
+            self._writers[key].write_table(rows.slice(start, end - start))
+            self._counts[key] += end - start
             start = end
 
-    @staticmethod
-    def _read(path: Path) -> pa.Table:
-        with pa.OSFile(str(path), "rb") as source:
-            return pa.ipc.open_stream(source).read_all()
-
-    def _of(self, paths: list[Path]) -> pd.DataFrame:
-        return self.build(pa.concat_tables([self._read(p) for p in paths]))
+    def _of(self, paths: list[Path]) -> pa.Table:
+        return read_group(paths)
 
     def frames(self) -> Iterator[pd.DataFrame]:
-        """The frames in id order: consecutive buckets are taken together up to ``BUCKET_ROWS`` rows (each
-        frame costs a validation). When they all fit in one group and no bucket file was written yet,
-        they are taken from memory."""
-        if not self._rows and self._buffered_rows <= BUCKET_ROWS:
-            if self._buffered:
-                yield self.build(pa.concat_tables(self._buffered))
+        """The frames in id order, one per group of ``groups``."""
+        return (self.build(read_group(rows)) for rows in self.groups())
+
+    def groups(self, limit: int | None = None) -> Iterator[Group]:
+        """The rows in groups of whole ids, in id order (``read_group`` reads one): consecutive buckets are
+        taken together up to ``limit`` rows (``BUCKET_ROWS`` by default; each group's frame costs a
+        validation), as the list of their files. When no bucket file was written yet and the rows are at
+        most ``BUCKET_ROWS``, they are taken from memory, in groups of about ``limit`` rows."""
+        self._limit = limit = min(limit or BUCKET_ROWS, BUCKET_ROWS)
+        if not self._writers and self._buffered_rows <= BUCKET_ROWS:
+            rows = pa.concat_tables(self._buffered) if self._buffered else None
             self._buffered, self._buffered_rows = [], 0
+            if rows is not None:
+                yield from (self._cut(rows, limit) if rows.num_rows > limit else [rows])
             return
         self._flush()
         self.close()
         group: list[Path] = []
         rows = 0
-        for key in sorted(self._rows):
-            path, n = self._path(key), self._rows[key]
-            if group and rows + n > BUCKET_ROWS:
-                yield self._of(group)
+        for key in sorted(self._writers):
+            path = self._path(key)
+            n = self._counts[key]
+            if group and rows + n > limit:
+                yield group
                 group, rows = [], 0
-            if n > BUCKET_ROWS:
+            if n > limit:
                 yield from self._split(path, self._letter + key)
                 continue
             group.append(path)
             rows += n
         if group:
-            yield self._of(group)
+            yield group
 
-    def _split(self, path: Path, prefix: str) -> Iterator[pd.DataFrame]:
-        """A bucket too large for memory: one pass over it per next hex digit of the id."""
+    def _cut(self, rows: pa.Table, limit: int) -> Iterator[pa.Table]:
+        """Rows held in memory in groups of about ``limit`` rows of whole ids, in id order (a stable sort:
+        the rows of an id keep their order, as in the bucket files)."""
+        rows = rows.take(pc.sort_indices(rows.column(self.id_column)))
+        ids = rows.column(self.id_column).to_numpy(zero_copy_only=False)
+        start = 0
+        while start < len(ids):
+            end = min(start + limit, len(ids))
+            if end < len(ids):  # the group ends with its last id whole
+                end = int(np.searchsorted(ids, ids[end - 1], side="right"))
+            yield rows.slice(start, end - start)
+            start = end
+
+    def _split(self, path: Path, prefix: str) -> Iterator[pa.Table]:
+        """A bucket too large for a group: one pass over it per next hex digit of the id."""
+        limit = getattr(self, "_limit", BUCKET_ROWS)
         for digit in _HEX:
             sub = path.with_name(f"{path.stem}{digit}.arrow")
             n = 0
-            with pa.OSFile(str(path), "rb") as source, pa.OSFile(str(sub), "wb") as sink, \
-                    pa.ipc.new_stream(sink, self.schema) as writer:
-                for batch in pa.ipc.open_stream(source):
+            with pa.OSFile(str(path)) as source, pa.ipc.new_file(str(sub), self.schema) as writer:
+                reader = pa.ipc.open_file(source)
+                for i in range(reader.num_record_batches):
+                    batch = reader.get_batch(i)
                     part = batch.filter(pc.starts_with(batch.column(self.id_column), prefix + digit))
                     if part.num_rows:
                         writer.write_batch(part)
                         n += part.num_rows
-            if n > BUCKET_ROWS and len(prefix) < 8:
+            if n > limit and len(prefix) < 8:
                 yield from self._split(sub, prefix + digit)
             elif n:
                 yield self._of([sub])
             sub.unlink()
 
     def close(self) -> None:
-        for sink, writer in self._writers.values():
-            writer.close()
-            sink.close()
-        self._writers = {}
+        if not self._closed:
+            self._closed = True
+            for w in self._writers.values():
+                w.close()
 
 
 class Spool:
@@ -263,31 +351,28 @@ class Spool:
     def __init__(self, folder: Path, merge: MergeRules | None = None) -> None:
         self.folder = folder
         folder.mkdir(parents=True)
-        self.schemas = {"documents": arrow_schema("documents"), "mentions": arrow_schema("mentions")}
-        mentions, events = self.schemas["mentions"], arrow_schema("events")
+        self.schemas = {"documents": run_schema("documents"), "mentions": run_schema("mentions")}
+        mentions = arrow_schema("mentions")
         self.bucket_schema = pa.schema([mentions.field(c) for c in EVENT_INPUTS])
-        self.acled_schema = pa.schema([events.field(c) for c in ACLED_INPUTS])
+        self.acled_schema = acled_input_schema()
         self.runs: list[tuple[Path, Path]] = []
         self.merge_rules = merge
         self._events = Buckets(folder, "bucket", self.bucket_schema, "event_id", self.events_frame)
         self._acled = Buckets(folder, "acled", self.acled_schema, "acled_event_id", self.acled_events_frame)
         self._made = 0
 
-    def _write_run(self, docs: pa.Table, mentions: pa.Table) -> tuple[Path, Path]:
-        self._made += 1
-        paths = (self.folder / f"run-{self._made:06d}-documents.parquet",
-                 self.folder / f"run-{self._made:06d}-mentions.parquet")
-        pq.write_table(docs, paths[0], row_group_size=READ_ROWS, compression="none")
-        pq.write_table(mentions, paths[1], row_group_size=READ_ROWS, compression="none")
-        return paths
-
     def add(self, documents: pd.DataFrame, mentions: pd.DataFrame) -> tuple[Path, Path]:
         """One batch: validated frames, documents sorted by doc_id, mentions by doc_id then position.
         Returns the paths of the run written."""
-        m = _table(mentions, self.schemas["mentions"])
-        self.runs.append(self._write_run(_table(documents, self.schemas["documents"]), m))
-        self._events.add(m.select(EVENT_INPUTS).filter(pc.is_valid(m.column("event_id"))))
-        return self.runs[-1]
+        self._made += 1
+        paths, asserted = write_run(self.folder, f"run-{self._made:06d}", documents, mentions)
+        self.add_run(paths, asserted)
+        return paths
+
+    def add_run(self, paths: tuple[Path, Path], asserted: pa.Table) -> None:
+        """A run written into the folder (``write_run``), with its asserted mentions."""
+        self.runs.append(paths)
+        self._events.add(asserted)
 
     def add_runs(self, runs: list[tuple[Path, Path]]) -> list[tuple[Path, Path]]:
         """Runs written by an earlier build (coding/segments.py), linked (or copied) into the spool as
@@ -308,8 +393,11 @@ class Spool:
         return added
 
     def merge(self, emit: Emit) -> None:
-        """Every document and mention of every run, in doc_id order, in pieces to ``emit``."""
+        """Every document and mention of every run, in doc_id order, in pieces to ``emit`` (with their
+        CSV text, ``CSV_COLUMN``)."""
         runs = self.runs
+        if not runs:
+            return
         while len(runs) > FAN_IN:
             merged = []
             for i in range(0, len(runs), FAN_IN):
@@ -331,7 +419,8 @@ class Spool:
     @contextmanager
     def _round_writers(self) -> Iterator[tuple[pa.ipc.RecordBatchStreamWriter, pa.ipc.RecordBatchStreamWriter, tuple[Path, Path]]]:
         """Writers of the run a merge round makes: Arrow IPC streams, which keep nothing of what they
-        wrote (a Parquet writer keeps every row group's metadata, and a round's run grows with the corpus)."""
+        wrote (a Parquet writer keeps every row group's metadata, about 14 KB each, until it is closed,
+        and a round's run grows with the corpus)."""
         self._made += 1
         paths = (self.folder / f"run-{self._made:06d}-documents.arrow",
                  self.folder / f"run-{self._made:06d}-mentions.arrow")
@@ -343,12 +432,12 @@ class Spool:
     def events_frame(self, rows: pa.Table) -> pd.DataFrame:
         """The events (typed, not yet validated) of asserted mentions (``bucket_schema``): every mention
         of each event they hold."""
-        return events_frame(_pandas(rows), self.merge_rules)
+        return events_frame(arrow_pandas(rows), self.merge_rules)
 
     def acled_events_frame(self, rows: pa.Table) -> pd.DataFrame:
         """The ACLED events (typed, not yet validated) of events (``acled_schema``): every event of each
         ACLED event they hold."""
-        return acled_events_frame(_pandas(rows), self.merge_rules)
+        return acled_events_frame(arrow_pandas(rows), self.merge_rules)
 
     def events(self) -> Iterator[pd.DataFrame]:
         """The events frames (typed, not yet validated), in event_id order."""
@@ -356,8 +445,21 @@ class Spool:
 
     def add_events(self, events: pd.DataFrame) -> None:
         """Validated events, as they are written: those with an ACLED type go to the ACLED buckets."""
-        rows = _table(events[ACLED_INPUTS], self.acled_schema)
-        self._acled.add(rows.filter(pc.is_valid(rows.column("acled_event_id"))))
+        self.add_acled_inputs(acled_inputs(events))
+
+    def add_acled_inputs(self, rows: pa.Table) -> None:
+        """Rows of validated events with an ACLED type (``acled_inputs``), to the ACLED buckets."""
+        self._acled.add(rows)
+
+    def event_groups(self, parts: int = 1) -> Iterator[pa.Table]:
+        """The asserted mentions in groups of whole events, in event_id order: at least ``parts`` groups
+        when there are enough rows (so several workers can build them), each at most ``BUCKET_ROWS``."""
+        return self._events.groups(_group_limit(self._events.rows, parts))
+
+    def acled_groups(self, parts: int = 1) -> Iterator[pa.Table]:
+        """The ACLED buckets' events in groups of whole ACLED events, in acled_event_id order (after every
+        ``add_acled_inputs``)."""
+        return self._acled.groups(_group_limit(self._acled.rows, parts))
 
     def acled_events(self) -> Iterator[pd.DataFrame]:
         """The ACLED events frames (typed, not yet validated), in acled_event_id order; after every

@@ -10,7 +10,9 @@ formula (text starting with = + - @) get a leading apostrophe, and carriage retu
 become line feeds; Parquet keeps the exact text.
 
 A table is written in pieces (``TableWriter``: one Parquet row group and one CSV append per piece), so
-a build never needs a whole table in memory; the pieces must come in the table's final row order.
+a build never needs a whole table in memory; the pieces must come in the table's final row order. A
+piece may carry the CSV text of its rows (the column ``CSV_COLUMN``, made once when its batch was
+validated, coding/spool.py): then the text is copied, not made again.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import pyarrow.parquet as pq
 from schemas import SCHEMA_VERSION
 
 _FORMULA_START = ("=", "+", "-", "@")
+CSV_COLUMN = "__csv__"  # the CSV text of each row, in the runs of the spool (not a column of the dataset)
 ROW_GROUP_ROWS = 20_000  # rows gathered from write_arrow pieces before they are written as one row group
 
 
@@ -68,6 +71,21 @@ def row_ends(text: bytes | memoryview) -> np.ndarray:
     lf = np.flatnonzero(b == 10)
     quotes = np.flatnonzero(b == 34)
     return lf[np.searchsorted(quotes, lf) % 2 == 0] + 1
+
+
+def binary_text(column: pa.ChunkedArray) -> tuple[list, np.ndarray]:
+    """The bytes of a binary column, as pieces to join (without copying), and the length of each value."""
+    pieces, lengths = [], []
+    for chunk in column.chunks:
+        if not len(chunk):
+            continue
+        offsets_buf, data = chunk.buffers()[1], chunk.buffers()[2]
+        width = np.int64 if pa.types.is_large_binary(chunk.type) else np.int32
+        offsets = np.frombuffer(offsets_buf, dtype=width)[chunk.offset:chunk.offset + len(chunk) + 1].astype(np.int64)
+        lengths.append(np.diff(offsets))
+        if data is not None and offsets[-1] > offsets[0]:
+            pieces.append(memoryview(data)[int(offsets[0]):int(offsets[-1])])
+    return pieces, (np.concatenate(lengths) if lengths else np.empty(0, dtype=np.int64))
 
 
 def table_schema(name: str) -> pa.Schema:
@@ -133,7 +151,12 @@ class TableWriter:
         self._write([(pa.Table.from_pandas(frame, preserve_index=False), frame, None, None)])
 
     def write_arrow(self, table: pa.Table) -> None:
-        self._add(table, None, None)
+        """Rows as an arrow table; with a ``CSV_COLUMN`` column, that is their CSV text."""
+        if CSV_COLUMN in table.column_names:
+            text, lengths = binary_text(table.column(CSV_COLUMN))
+            self._add(table.drop_columns([CSV_COLUMN]), text, lengths)
+        else:
+            self._add(table, None, None)
 
     def write_text(self, table: pa.Table, text: list, lengths: np.ndarray) -> None:
         """Rows whose CSV text is known: ``text`` holds the bytes of the rows (pieces to join), ``lengths``

@@ -56,11 +56,104 @@ def test_workers_must_be_positive(tmp_path):
     assert result.exit_code == 2
 
 
-def test_a_worker_with_other_rules_stops_the_build():
-    """Rules edited between the start of the build and a worker's start: an error, not a mixed dataset."""
-    from coding.parallel import WorkerError, code_in_pool
-    from coding.records import Document
+def _pool(tmp_path, workers, method=None, rules_sha256=None, coders=None):
+    from coding.parallel import Pool, Setup
 
-    chunks = iter([[Document("d1", "Iran condemned Israel.", "f.jsonl", 1)]])
-    with pytest.raises(WorkerError, match="rules changed during the build"):
-        list(code_in_pool(chunks, 2, "0" * 64))
+    return Pool(workers, Setup(tmp_path, 10, rules_sha256 or coders.rules_sha256, coders=coders), method)
+
+
+@pytest.mark.parametrize("method", ["spawn", "fork"])
+def test_a_worker_with_other_rules_stops_the_build(tmp_path, method):
+    """Rules edited between the start of the build and a worker's start: an error, not a mixed dataset."""
+    from coding.parallel import WorkerError, code_step
+    from coding.records import Document
+    from coding.rules_cache import load_coders_cached
+
+    coders = load_coders_cached() if method == "fork" else None
+    with _pool(tmp_path, 2, method, "0" * 64, coders) as pool:
+        with pytest.raises(WorkerError, match="rules changed during the build"):
+            list(pool.run([(code_step, ([Document("d1", "Iran condemned Israel.", "f.jsonl", 1)],), False)]))
+
+
+def _square(x):
+    return x * x
+
+
+def _fail(x):
+    raise ValueError(f"bad {x}")
+
+
+def _die(x):
+    import os
+
+    os._exit(3)
+
+
+def _pid():
+    import os
+
+    return os.getpid()
+
+
+def test_the_pool_hands_results_back_in_order_and_broadcasts(tmp_path):
+    from coding.rules_cache import load_coders_cached
+
+    with _pool(tmp_path, 2, coders=load_coders_cached()) as pool:
+        assert list(pool.map(_square, [(i,) for i in range(40)], window=2)) == [i * i for i in range(40)]
+        pids = list(pool.run([(_pid, (), True)]))[0]
+        assert len(set(pids)) == 2
+        procs = list(pool._procs)
+    assert not any(p.is_alive() for p in procs)  # stopped when the pool closes
+
+
+@pytest.mark.parametrize("task, message", [(_fail, r"ValueError: bad \d"), (_die, "a worker stopped")])
+def test_a_failed_or_dead_worker_stops_the_build_and_no_worker_is_left(tmp_path, task, message):
+    from coding.parallel import WorkerError
+    from coding.rules_cache import load_coders_cached
+
+    pool = _pool(tmp_path, 2, coders=load_coders_cached())
+    with pytest.raises(WorkerError, match=message):
+        with pool:
+            list(pool.map(task, [(i,) for i in range(4)]))
+    assert not pool._procs
+
+
+def test_workers_exit_when_the_build_is_killed(tmp_path):
+    """A killed build process (SIGKILL: no clean-up runs) leaves no worker behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    corpus = synthetic_corpus(tmp_path, 400)
+    proc = subprocess.Popen([sys.executable, "-m", "coding", "build", "--input", str(corpus), "--out", str(tmp_path / "o"),
+                             "--workers", "2"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children: list[int] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(children) < 2:
+        time.sleep(0.2)
+        children = [int(p) for p in os.listdir("/proc") if p.isdigit() and _ppid(p) == proc.pid]
+    assert len(children) == 2
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{c}") and _ppid(str(c)) != 0 for c in children):
+        time.sleep(0.1)
+    assert not [c for c in children if _alive(c)]
+
+
+def _ppid(pid: str) -> int:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return int(fh.read().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return 0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
