@@ -9,7 +9,7 @@ BENCH_RUNS, BENCH_SIZES, BENCH_WORKERS set the defaults of the options; BENCH_IN
 
 Every figure is the median of ``--runs`` runs of ``python -m coding build`` as a subprocess, writing
 real Parquet and CSV. Peak RSS is the largest sum of the resident memory of the build process and its
-worker processes, sampled every 0.1 s from /proc (Linux). Synthetic corpora (coding/synthetic.py) are
+worker processes, sampled every 0.1 s from /proc (Linux); peak PSS the same for the proportional set size. Synthetic corpora (coding/synthetic.py) are
 generated in a temporary folder, removed at the end.
 """
 
@@ -48,21 +48,31 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _rss_kb(pid: int) -> int:
+def _proc_kb(path: str, field: str) -> int:
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(field):
                 return int(line.split()[1])
     except OSError:
         pass
     return 0
 
 
+def _rss_kb(pid: int) -> int:
+    return _proc_kb(f"/proc/{pid}/status", "VmRSS:")
+
+
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: a page shared by n processes counts 1/n in each (the forked workers share
+    the rules the build process loaded, which RSS counts once per process)."""
+    return _proc_kb(f"/proc/{pid}/smaps_rollup", "Pss:")
+
+
 class TreeMemory:
-    """Peak resident memory of a process and its children, sampled in a thread."""
+    """Peak resident memory (RSS and PSS summed) of a process and its children, sampled in a thread."""
 
     def __init__(self, pid: int, every: float = 0.1) -> None:
-        self.pid, self.every, self.peak_kb = pid, every, 0
+        self.pid, self.every, self.peak_kb, self.peak_pss_kb = pid, every, 0, 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -71,14 +81,15 @@ class TreeMemory:
         if not Path("/proc").is_dir():
             return
         while not self._stop.is_set():
-            total = _rss_kb(self.pid) + sum(_rss_kb(c) for c in _children(self.pid))
-            self.peak_kb = max(self.peak_kb, total)
+            pids = [self.pid, *_children(self.pid)]
+            self.peak_kb = max(self.peak_kb, sum(map(_rss_kb, pids)))
+            self.peak_pss_kb = max(self.peak_pss_kb, sum(map(_pss_kb, pids)))
             self._stop.wait(self.every)
 
-    def stop(self) -> int:
+    def stop(self) -> tuple[int, int]:
         self._stop.set()
         self._thread.join()
-        return self.peak_kb
+        return self.peak_kb, self.peak_pss_kb
 
 
 def run_build(corpus: Path, out: Path, workers: int) -> dict:
@@ -88,11 +99,11 @@ def run_build(corpus: Path, out: Path, workers: int) -> dict:
     memory = TreeMemory(proc.pid)
     stdout, stderr = proc.communicate()
     elapsed = time.perf_counter() - started
-    peak = memory.stop()
+    peak, peak_pss = memory.stop()
     if proc.returncode != 0:
         raise SystemExit(f"build failed ({' '.join(cmd)}):\n{stderr[-2000:]}")
     manifest = json.loads((out / "manifest.json").read_text())
-    return {"seconds": elapsed, "peak_mb": peak / 1024, "documents": manifest["inputs"],
+    return {"seconds": elapsed, "peak_mb": peak / 1024, "peak_pss_mb": peak_pss / 1024, "documents": manifest["inputs"],
             "sentences": manifest["sentences"], "rules_sha256": manifest["rules_sha256"]}
 
 
@@ -181,18 +192,20 @@ def main() -> int:
                 base = base or seconds
                 rows.append([name, shown, f"{docs:,}", f"{sents:,}", f"{mb:.1f}", str(w), f"{seconds:.1f}",
                              f"{docs / seconds:,.0f}", f"{sents / seconds:,.0f}", f"{mb / seconds:.2f}",
-                             f"{statistics.median(x['peak_mb'] for x in runs):,.0f}", f"{base / seconds:.2f}x"])
+                             f"{statistics.median(x['peak_mb'] for x in runs):,.0f}",
+                             f"{statistics.median(x['peak_pss_mb'] for x in runs):,.0f}", f"{base / seconds:.2f}x"])
                 print(" | ".join(rows[-1]), file=sys.stderr)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
     header = ["corpus", "input", "documents", "sentences", "MB", "workers", "seconds", "documents/s", "sentences/s",
-              "MB/s", "peak RSS (MB)", "speed-up"]
+              "MB/s", "peak RSS (MB)", "peak PSS (MB)", "speed-up"]
     lines = ["# Benchmark", "",
              f"`make benchmark` (`python benchmarks/run.py`), median of {args.runs} runs of "
              "`python -m coding build --input CORPUS --out OUT --workers N` (read, code, validate, write Parquet + CSV; "
-             "the time includes starting Python and loading the rules). Peak RSS: the build process plus its "
-             "workers, sampled every 0.1 s.", "",
+             "the time includes starting Python and loading the rules). Peak RSS and peak PSS: the build process "
+             "plus its workers, summed, sampled every 0.1 s; PSS counts a page shared by n processes 1/n in each "
+             "(the forked workers share the rules loaded by the build process; RSS counts them in every process).", "",
              "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     lines += ["", "Rule loading (`python -m coding code \"x\"`: start Python, load the rules, code one word):", "",
