@@ -28,7 +28,8 @@ import pyarrow as pa
 from .frame import acled_events_frame, documents_frame, events_frame, mentions_frame
 from .merge import MergeRules
 from .records import CodedDocument
-from .spool import acled_inputs, arrow_pandas, read_group, with_csv, write_run
+from .buckets import read_group
+from .spool import acled_inputs, arrow_pandas, with_csv, write_run
 from schemas.dataset import Failure, validate_frames
 
 
@@ -104,7 +105,7 @@ class Piece:
 
 
 def events_piece(group, merge: MergeRules | None) -> Piece:
-    """The events of a group of asserted mentions (``spool.Buckets.groups``: every mention of each event
+    """The events of a group of asserted mentions (``buckets.Buckets.groups``: every mention of each event
     it holds)."""
     frame = events_frame(arrow_pandas(read_group(group)), merge)
     valid, checked = validate_frames({"events": frame})

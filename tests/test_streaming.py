@@ -36,14 +36,15 @@ def _build(inputs, out, coders, **settings):
 
 
 def test_batches_runs_and_buckets_do_not_change_the_dataset(corpus, coders, tmp_path, monkeypatch):
+    import coding.buckets as buckets
     import coding.spool as spool
 
     inputs = [ROOT / "seeds", corpus]
     whole = _build(inputs, tmp_path / "whole", coders)  # one batch, one run, one group of buckets
     monkeypatch.setattr(spool, "FAN_IN", 3)  # 17 runs of 7 documents: merged in rounds of 3
     monkeypatch.setattr(spool, "READ_ROWS", 4)
-    monkeypatch.setattr(spool, "BUCKET_ROWS", 150)  # buckets taken in several groups
-    monkeypatch.setattr(spool, "_FLUSH_ROWS", 20)
+    monkeypatch.setattr(buckets, "BUCKET_ROWS", 150)  # buckets taken in several groups
+    monkeypatch.setattr(buckets, "_FLUSH_ROWS", 20)
     pieces = _build(inputs, tmp_path / "pieces", coders, batch_size=7)
     assert whole.counts == pieces.counts and whole.statuses == pieces.statuses
     assert whole.n_sentences == pieces.n_sentences and whole.rejections == pieces.rejections
@@ -81,6 +82,7 @@ def test_strict_build_with_a_rejection_writes_nothing(corpus, coders, tmp_path):
 def test_large_buckets_are_split_by_the_next_hex_digit(coders, tmp_path, monkeypatch):
     """Events built from buckets split down to single event ids equal events built from all mentions, and
     ACLED events built from split buckets of those events equal ACLED events built from all of them."""
+    import coding.buckets as buckets
     import coding.spool as spool
     from coding.frame import acled_events_frame, documents_frame, events_frame, mentions_frame
     from coding.pipeline import code_document
@@ -96,10 +98,10 @@ def test_large_buckets_are_split_by_the_next_hex_digit(coders, tmp_path, monkeyp
     frames, report = validate_frames({"mentions": mentions_frame([m for c in coded for m in c.mentions]),
                                       "documents": documents_frame(coded)})
     assert report.ok, report.failures[:3]
-    monkeypatch.setattr(spool, "BUCKET_ROWS", 2)
+    monkeypatch.setattr(buckets, "BUCKET_ROWS", 2)
     splits = []
-    split = spool.Buckets._split
-    monkeypatch.setattr(spool.Buckets, "_split", lambda self, p, prefix: splits.append(prefix) or split(self, p, prefix))
+    split = buckets.Buckets._split
+    monkeypatch.setattr(buckets.Buckets, "_split", lambda self, p, prefix: splits.append(prefix) or split(self, p, prefix))
     box = spool.Spool(tmp_path / "spool")
     box.add(frames["documents"], frames["mentions"])
     parts = list(box.events())
