@@ -21,14 +21,16 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from .frame import acled_events_frame, documents_frame, events_frame, mentions_frame
 from .merge import MergeRules
-from .records import CodedDocument
 from .buckets import read_group
+from .records import CodedDocument
 from .spool import acled_inputs, arrow_pandas, with_csv, write_run
 from schemas.dataset import Failure, validate_frames
 
@@ -104,20 +106,22 @@ class Piece:
     acled: pa.Table | None = None
 
 
+def _piece(table: str, frame: pd.DataFrame, acled_of: Callable[[pd.DataFrame], pa.Table] | None = None) -> Piece:
+    """The validated rows of one table's frame, with their CSV text (and, with ``acled_of``, the rows
+    they send to the ACLED buckets)."""
+    valid, checked = validate_frames({table: frame})
+    if checked.failures:
+        return Piece(None, len(frame), tuple(checked.failures))
+    rows = valid[table]
+    return Piece(with_csv(rows, table), len(frame), (), acled_of(rows) if acled_of else None)
+
+
 def events_piece(group, merge: MergeRules | None) -> Piece:
     """The events of a group of asserted mentions (``buckets.Buckets.groups``: every mention of each event
     it holds)."""
-    frame = events_frame(arrow_pandas(read_group(group)), merge)
-    valid, checked = validate_frames({"events": frame})
-    if checked.failures:
-        return Piece(None, len(frame), tuple(checked.failures))
-    return Piece(with_csv(valid["events"], "events"), len(frame), (), acled_inputs(valid["events"]))
+    return _piece("events", events_frame(arrow_pandas(read_group(group)), merge), acled_inputs)
 
 
 def acled_piece(group, merge: MergeRules | None) -> Piece:
     """The ACLED events of a group of events (every event of each ACLED event it holds)."""
-    frame = acled_events_frame(arrow_pandas(read_group(group)), merge)
-    valid, checked = validate_frames({"acled_events": frame})
-    if checked.failures:
-        return Piece(None, len(frame), tuple(checked.failures))
-    return Piece(with_csv(valid["acled_events"], "acled_events"), len(frame), ())
+    return _piece("acled_events", acled_events_frame(arrow_pandas(read_group(group)), merge))
