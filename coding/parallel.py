@@ -110,14 +110,18 @@ def _start_worker(tag: str, setup: Setup) -> None:
     _worker = _Worker(coders, Batcher(setup.folder, tag, setup.batch_size), setup.cache, mismatch)
 
 
-def _send(outbox: queue.SimpleQueue, conn) -> None:
+def _send(outbox: queue.SimpleQueue, conn, failed: Callable[[str], None]) -> None:
     """The build's process sends a worker its tasks from a thread: a large task (a group of events) and a
-    large result must not wait for each other in the two pipes."""
+    large result must not wait for each other in the two pipes. A task that cannot be sent (it does not
+    pickle) is reported with ``failed``, which stops the worker, so the build stops instead of waiting."""
     while True:
         task = outbox.get()
         try:
             conn.send(task)
         except OSError:  # the worker is gone; the build's process finds out from its result pipe
+            return
+        except BaseException as err:  # noqa: BLE001 - reported to the build's process, which stops
+            failed(f"a task could not be sent to a worker: {type(err).__name__}: {err}")
             return
         if task is None:
             conn.close()
@@ -186,6 +190,7 @@ class Pool:
             setup = dataclasses.replace(setup, coders=None)
         ctx = mp.get_context(method)
         self._conns, self._procs, self._outboxes = [], [], []
+        self._errors: dict[int, str] = {}  # worker -> why its task could not be sent
         try:
             for k in range(workers):
                 tasks_in, tasks_out = ctx.Pipe(duplex=False)
@@ -198,11 +203,18 @@ class Pool:
                 self._conns.append(results_in)
                 self._procs.append(proc)
                 outbox: queue.SimpleQueue = queue.SimpleQueue()
-                threading.Thread(target=_send, args=(outbox, tasks_out), name=f"to-worker-{k}", daemon=True).start()
+                threading.Thread(target=_send, args=(outbox, tasks_out, self._failed(k)), name=f"to-worker-{k}",
+                                 daemon=True).start()
                 self._outboxes.append(outbox)
         except BaseException:
             self.close(kill=True)
             raise
+
+    def _failed(self, k: int) -> Callable[[str], None]:
+        def failed(message: str) -> None:
+            self._errors[k] = message
+            self._procs[k].kill()  # its sentinel wakes the build's process, which reports the message
+        return failed
 
     @property
     def workers(self) -> int:
@@ -276,6 +288,8 @@ class Pool:
                         raise EOFError
                     status, value = conn.recv()
                 except (EOFError, OSError):
+                    if k in self._errors:
+                        raise WorkerError(self._errors[k]) from None
                     raise WorkerError(f"a worker stopped (exit code {self._procs[k].exitcode}); "
                                       "the build was stopped") from None
                 if status != "ok":

@@ -118,6 +118,20 @@ def test_a_failed_or_dead_worker_stops_the_build_and_no_worker_is_left(tmp_path,
     assert not pool._procs
 
 
+def test_a_task_that_cannot_be_sent_stops_the_build_instead_of_hanging(tmp_path):
+    """A task that does not pickle fails in the thread that sends it; the build stops with the reason."""
+    import threading
+
+    from coding.parallel import WorkerError
+    from coding.rules_cache import load_coders_cached
+
+    pool = _pool(tmp_path, 2, coders=load_coders_cached())
+    with pytest.raises(WorkerError, match="could not be sent to a worker"):
+        with pool:
+            list(pool.map(_square, [(threading.Lock(),)]))  # a lock does not pickle
+    assert not pool._procs
+
+
 def test_workers_exit_when_the_build_is_killed(tmp_path):
     """A killed build process (SIGKILL: no clean-up runs) leaves no worker behind."""
     import os
