@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-BUCKET_ROWS = 50_000  # asserted mentions per events frame (a bucket above it is split by the next hex digit)
+BUCKET_ROWS = 20_000  # asserted mentions per events frame (a bucket above it is split by the next hex digit)
 _FLUSH_ROWS = 100_000  # rows buffered before they are appended to their bucket files (one row group per bucket)
 _HEX = "0123456789abcdef"
 
