@@ -1,5 +1,7 @@
 """`build --workers N`: the worker count does not change the dataset (bytes of CSV, content of Parquet)."""
 
+import os
+
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -132,6 +134,7 @@ def test_a_task_that_cannot_be_sent_stops_the_build_instead_of_hanging(tmp_path)
     assert not pool._procs
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="finds the workers through /proc (Linux)")
 def test_workers_exit_when_the_build_is_killed(tmp_path):
     """A killed build process (SIGKILL: no clean-up runs) leaves no worker behind."""
     import os
