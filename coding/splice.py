@@ -22,6 +22,7 @@ at once (the changed part of the corpus); the kept tables are memory-mapped.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Callable
 
@@ -54,6 +55,26 @@ class _Rows:
     def __post_init__(self) -> None:
         self.table = self.table.replace_schema_metadata(None)
         self.lengths = np.diff(self.ends)
+        batches = self.table.to_batches()
+        sizes = [b.num_rows for b in batches]
+        same_chunks = all(c.num_chunks == len(sizes) and [len(x) for x in c.chunks] == sizes for c in self.table.columns)
+        # rows are taken as slices of the record batches (a third of the cost of a table's slice, once per
+        # run of rows), which are the chunks a table's slice gives when every column has the batches'
+        # chunks and none is empty; otherwise as slices of the table
+        self._batches = batches if same_chunks and all(sizes) else None
+        self._starts = np.cumsum([0, *sizes]).tolist()
+
+    def slices(self, a: int, b: int) -> list[pa.RecordBatch] | list[pa.Table]:
+        """Rows ``a`` to ``b`` (not included), in the chunks ``table.slice`` gives them."""
+        if self._batches is None:
+            return [self.table.slice(a, b - a)]
+        i = bisect_right(self._starts, a) - 1
+        out = []
+        while a < b:
+            start, stop = self._starts[i], self._starts[i + 1]
+            out.append(self._batches[i].slice(a - start, min(b, stop) - a))
+            a, i = stop, i + 1
+        return out
 
 
 def _one_per_row(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -111,15 +132,22 @@ def _interleave(writer: TableWriter, old: _Rows, old_keys: pa.Array, old_groups:
         if b == a:
             continue
         rows_of = old if is_old else new
-        pieces.append(rows_of.table.slice(a, b - a))
+        pieces += rows_of.slices(a, b)
         text.append(rows_of.text[int(rows_of.ends[a]):int(rows_of.ends[b])])
         lengths.append(rows_of.lengths[a:b])
         rows += b - a
         if rows >= ROW_GROUP_ROWS:
-            writer.write_text(pa.concat_tables(pieces), text, np.concatenate(lengths))
+            writer.write_text(_joined(pieces), text, np.concatenate(lengths))
             pieces, text, lengths, rows = [], [], [], 0
     if pieces:
-        writer.write_text(pa.concat_tables(pieces), text, np.concatenate(lengths))
+        writer.write_text(_joined(pieces), text, np.concatenate(lengths))
+
+
+def _joined(pieces: list[pa.RecordBatch] | list[pa.Table]) -> pa.Table:
+    """One table of the pieces (record batches or tables), in their chunks."""
+    if all(isinstance(p, pa.RecordBatch) for p in pieces):
+        return pa.Table.from_batches(pieces)
+    return pa.concat_tables([pa.Table.from_batches([p]) if isinstance(p, pa.RecordBatch) else p for p in pieces])
 
 
 def _mask(values: pa.ChunkedArray | pa.Array, members: pa.Array) -> np.ndarray:
