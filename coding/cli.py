@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 import os
 import sys
@@ -144,6 +145,7 @@ def build(inputs: tuple[Path, ...], out: Path, max_chars: int, strict: bool, wor
         check_output(out)
         coders = _coders_on_demand()
         _pandera_without_hypothesis()
+        gc.freeze()  # what the imports made lives as long as the process: no full collection walks it again
         with _progress("coding") as advance:
             result = run_build(settings, coders, progress=advance)
     except (IngestError, OutputError, WorkerError, *engine_errors) as err:
