@@ -85,12 +85,16 @@ def _pandera_without_hypothesis() -> None:
     import hypothesis (about 0.1 s, a twentieth of a small incremental build) only to offer data synthesis
     (``Model.strategy()``), which no command uses. Unless hypothesis is imported already (a test session),
     pandera's strategies are imported with it hidden (they would raise ImportError if called); the module
-    table is put back at once, so ``import hypothesis`` works as usual afterwards."""
+    table is put back at once, so ``import hypothesis`` works as usual afterwards. A pandera that cannot do
+    without hypothesis is left to import it as usual."""
     if "hypothesis" in sys.modules or "pandera.strategies.base_strategies" in sys.modules:
         return
     sys.modules["hypothesis"] = None  # an import of it raises ImportError
     try:
         import pandera.strategies.pandas_strategies  # noqa: F401
+    except ImportError:
+        for name in [m for m in sys.modules if m == "pandera.strategies" or m.startswith("pandera.strategies.")]:
+            del sys.modules[name]
     finally:
         del sys.modules["hypothesis"]
 
