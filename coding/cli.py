@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 import os
+import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable, Iterator
 
 import click
 
@@ -43,6 +47,9 @@ def _coders_on_demand():
 def main(verbose: bool) -> None:
     """Rule-based CAMEO and ACLED event coder and dataset builder."""
     logging.basicConfig(level=logging.INFO if verbose else logging.ERROR, format="%(levelname)s %(message)s")
+    # The coder does no linear algebra: one BLAS thread, so that importing numpy does not start (and spin)
+    # an OpenBLAS thread per core, in this process and in the workers it starts (they inherit it).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def _build_date() -> dt.date:
@@ -57,6 +64,39 @@ def _build_date() -> dt.date:
 
 
 _SHOWN_REJECTIONS = 20
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on the terminal (rich, transient); None (no bar, and rich not imported) when the
+    output is not a terminal."""
+    if not sys.stdout.isatty():
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True, disable=False) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda n: bar.advance(task, n)
+
+
+def _pandera_without_hypothesis() -> None:
+    """Let pandera find hypothesis absent. The first validation imports pandera's built-in checks, which
+    import hypothesis (about 0.1 s, a twentieth of a small incremental build) only to offer data synthesis
+    (``Model.strategy()``), which no command uses. Unless hypothesis is imported already (a test session),
+    pandera's strategies are imported with it hidden (they would raise ImportError if called); the module
+    table is put back at once, so ``import hypothesis`` works as usual afterwards. A pandera that cannot do
+    without hypothesis is left to import it as usual."""
+    if "hypothesis" in sys.modules or "pandera.strategies.base_strategies" in sys.modules:
+        return
+    sys.modules["hypothesis"] = None  # an import of it raises ImportError
+    try:
+        import pandera.strategies.pandas_strategies  # noqa: F401
+    except ImportError:
+        for name in [m for m in sys.modules if m == "pandera.strategies" or m.startswith("pandera.strategies.")]:
+            del sys.modules[name]
+    finally:
+        del sys.modules["hypothesis"]
 
 
 @main.command()
@@ -83,8 +123,6 @@ def build(inputs: tuple[Path, ...], out: Path, max_chars: int, strict: bool, wor
     Exit code 0 when the dataset was written; 1 when it could not be built (unreadable input, a CSV
     without a text column, a failed validation, or a rejected document under --strict): then nothing
     is written and the previous dataset stays as it was."""
-    from rich.progress import Progress
-
     from .build import Settings, build as run_build
     from .ingest import IngestError, Limits, preflight
     from .parallel import WorkerError
@@ -110,9 +148,10 @@ def build(inputs: tuple[Path, ...], out: Path, max_chars: int, strict: bool, wor
         preflight(list(settings.inputs))  # fail before the rules load, not midway
         check_output(out)
         coders = _coders_on_demand()
-        with Progress(transient=True, disable=False) as bar:
-            task = bar.add_task("coding", total=None)
-            result = run_build(settings, coders, progress=lambda n: bar.advance(task, n))
+        _pandera_without_hypothesis()
+        gc.freeze()  # what the imports made lives as long as the process: no full collection walks it again
+        with _progress("coding") as advance:
+            result = run_build(settings, coders, progress=advance)
     except (IngestError, OutputError, WorkerError, *engine_errors) as err:
         raise click.ClickException(str(err)) from None
     elapsed = time.perf_counter() - started

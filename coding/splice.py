@@ -13,8 +13,9 @@ come from the spool (coding/spool.py: this build's runs, which hold only those f
 
 Each table is written as runs of consecutive rows from one side: a run of kept rows is a slice of the
 memory-mapped Arrow table and a byte range of the kept CSV text, so unchanged rows are neither framed
-nor serialised again. The rows written are the ones a full build writes (``tests/test_incremental.py``
-compares the CSV bytes and the Parquet content).
+nor serialised again. The events and ACLED events are both rebuilt before either is written, then written a
+row group of each in turn, so the writers' threads encode them at once. The rows written are the ones a
+full build writes (``tests/test_incremental.py`` compares the CSV bytes and the Parquet content).
 
 Memory: the new documents and mentions, and the mentions and events of the rebuilt events, are held
 at once (the changed part of the corpus); the kept tables are memory-mapped.
@@ -22,8 +23,9 @@ at once (the changed part of the corpus); the kept tables are memory-mapped.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -54,6 +56,26 @@ class _Rows:
     def __post_init__(self) -> None:
         self.table = self.table.replace_schema_metadata(None)
         self.lengths = np.diff(self.ends)
+        batches = self.table.to_batches()
+        sizes = [b.num_rows for b in batches]
+        same_chunks = all(c.num_chunks == len(sizes) and [len(x) for x in c.chunks] == sizes for c in self.table.columns)
+        # rows are taken as slices of the record batches (a third of the cost of a table's slice, once per
+        # run of rows), which are the chunks a table's slice gives when every column has the batches'
+        # chunks and none is empty; otherwise as slices of the table
+        self._batches = batches if same_chunks and all(sizes) else None
+        self._starts = np.cumsum([0, *sizes]).tolist()
+
+    def slices(self, a: int, b: int) -> list[pa.RecordBatch] | list[pa.Table]:
+        """Rows ``a`` to ``b`` (not included), in the chunks ``table.slice`` gives them."""
+        if self._batches is None:
+            return [self.table.slice(a, b - a)]
+        i = bisect_right(self._starts, a) - 1
+        out = []
+        while a < b:
+            start, stop = self._starts[i], self._starts[i + 1]
+            out.append(self._batches[i].slice(a - start, min(b, stop) - a))
+            a, i = stop, i + 1
+        return out
 
 
 def _one_per_row(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -85,11 +107,11 @@ def _kept(kept: KeptTables, name: str, table: pa.Table, first: np.ndarray | None
 
 
 def _interleave(writer: TableWriter, old: _Rows, old_keys: pa.Array, old_groups: np.ndarray, new: _Rows,
-                new_keys: pa.Array) -> None:
+                new_keys: pa.Array) -> Iterator[None]:
     """Write the groups ``old_groups`` of ``old`` (keys ``old_keys``, sorted) and every group of ``new``
     (keys ``new_keys``, sorted; none also in ``old_keys``) in key order: runs of consecutive groups of
     one side become one slice of its table and one byte range of its CSV text, and the runs are handed
-    to the writer about a row group at a time."""
+    to the writer about a row group at a time (this generator yields after each: ``_in_turns``)."""
     n_old = len(old_keys)
     order = pc.sort_indices(pa.concat_arrays([old_keys, new_keys.cast(old_keys.type)])).to_numpy()
     if not len(order):
@@ -111,15 +133,37 @@ def _interleave(writer: TableWriter, old: _Rows, old_keys: pa.Array, old_groups:
         if b == a:
             continue
         rows_of = old if is_old else new
-        pieces.append(rows_of.table.slice(a, b - a))
+        pieces += rows_of.slices(a, b)
         text.append(rows_of.text[int(rows_of.ends[a]):int(rows_of.ends[b])])
         lengths.append(rows_of.lengths[a:b])
         rows += b - a
         if rows >= ROW_GROUP_ROWS:
-            writer.write_text(pa.concat_tables(pieces), text, np.concatenate(lengths))
+            writer.write_text(_joined(pieces), text, np.concatenate(lengths))
+            yield
             pieces, text, lengths, rows = [], [], [], 0
     if pieces:
-        writer.write_text(pa.concat_tables(pieces), text, np.concatenate(lengths))
+        writer.write_text(_joined(pieces), text, np.concatenate(lengths))
+        yield
+
+
+def _in_turns(*writes: Iterator[None]) -> None:
+    """Run the writes of several tables (``_interleave``) a row group of each in turn, so that their
+    writers' threads encode at once instead of one table after the other."""
+    active = list(writes)
+    while active:
+        for w in list(active):
+            if next(w, _DONE) is _DONE:
+                active.remove(w)
+
+
+_DONE = object()
+
+
+def _joined(pieces: list[pa.RecordBatch] | list[pa.Table]) -> pa.Table:
+    """One table of the pieces (record batches or tables), in their chunks."""
+    if all(isinstance(p, pa.RecordBatch) for p in pieces):
+        return pa.Table.from_batches(pieces)
+    return pa.concat_tables([pa.Table.from_batches([p]) if isinstance(p, pa.RecordBatch) else p for p in pieces])
 
 
 def _mask(values: pa.ChunkedArray | pa.Array, members: pa.Array) -> np.ndarray:
@@ -152,15 +196,15 @@ def write_spliced(kept: KeptTables, kept_files: set[str], new_docs: pa.Table, ne
 
     doc_keys = docs.column("doc_id").combine_chunks()
     new_doc_keys = new_docs.column("doc_id").combine_chunks()
-    _interleave(writers["documents"], _kept(kept, "documents", docs), doc_keys.take(pa.array(kept_docs)), kept_docs,
-                _fresh(new_docs, writers["documents"].schema), new_doc_keys)
+    _in_turns(_interleave(writers["documents"], _kept(kept, "documents", docs), doc_keys.take(pa.array(kept_docs)),
+                          kept_docs, _fresh(new_docs, writers["documents"].schema), new_doc_keys))
 
     mentions = kept.table("mentions")
     if mentions.num_rows != (int(mention_end[-1]) if len(mention_end) else 0):
         raise ValueError("kept mentions do not match the kept documents' n_mentions")
-    _interleave(writers["mentions"], _kept(kept, "mentions", mentions, mention_start, mention_end),
-                doc_keys.take(pa.array(kept_docs)), kept_docs,
-                _fresh(new_mentions, writers["mentions"].schema, new_end - new_n, new_end), new_doc_keys)
+    _in_turns(_interleave(writers["mentions"], _kept(kept, "mentions", mentions, mention_start, mention_end),
+                          doc_keys.take(pa.array(kept_docs)), kept_docs,
+                          _fresh(new_mentions, writers["mentions"].schema, new_end - new_n, new_end), new_doc_keys))
 
     # events: those with a dropped or a new mention are built again from all their mentions now
     kept_mention = np.repeat(keep, n_mentions)
@@ -179,11 +223,12 @@ def write_spliced(kept: KeptTables, kept_files: set[str], new_docs: pa.Table, ne
     changed = _mask(events.column("event_id"), touched)
     kept_events = np.flatnonzero(~changed)
     fresh_events = _fresh(pa.Table.from_pandas(rebuilt, preserve_index=False), writers["events"].schema, frame=rebuilt)
-    _interleave(writers["events"], _kept(kept, "events", events),
-                events.column("event_id").combine_chunks().take(pa.array(kept_events)), kept_events,
-                fresh_events, fresh_events.table.column("event_id").combine_chunks())
+    write_events = _interleave(writers["events"], _kept(kept, "events", events),
+                               events.column("event_id").combine_chunks().take(pa.array(kept_events)), kept_events,
+                               fresh_events, fresh_events.table.column("event_id").combine_chunks())
 
-    # ACLED events: those with an event built again (its ACLED event before and after) are built again
+    # ACLED events: those with an event built again (its ACLED event before and after) are built again;
+    # meanwhile the mentions' last row groups are encoded, then the events and ACLED events are written in turns
     acled_ids = events.column("acled_event_id")
     rebuilt_rows = fresh_events.table.select(ACLED_INPUTS).cast(acled_schema)
     touched_acled = _ids(pa.chunked_array([acled_ids.filter(pa.array(changed)).combine_chunks(),
@@ -198,9 +243,9 @@ def write_spliced(kept: KeptTables, kept_files: set[str], new_docs: pa.Table, ne
     acled = kept.table("acled_events")
     kept_acled = np.flatnonzero(~_mask(acled.column("acled_event_id"), touched_acled))
     fresh_acled = _fresh(pa.Table.from_pandas(merged, preserve_index=False), writers["acled_events"].schema, frame=merged)
-    _interleave(writers["acled_events"], _kept(kept, "acled_events", acled),
-                acled.column("acled_event_id").combine_chunks().take(pa.array(kept_acled)), kept_acled,
-                fresh_acled, fresh_acled.table.column("acled_event_id").combine_chunks())
+    _in_turns(write_events, _interleave(writers["acled_events"], _kept(kept, "acled_events", acled),
+                                        acled.column("acled_event_id").combine_chunks().take(pa.array(kept_acled)),
+                                        kept_acled, fresh_acled, fresh_acled.table.column("acled_event_id").combine_chunks()))
     return True
 
 

@@ -118,3 +118,19 @@ def test_csv_without_text_column_is_a_clear_error(tmp_path):
 def test_missing_input_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(main, ["build", "--input", str(tmp_path / "nope"), "--out", str(tmp_path / "o")])
     assert result.exit_code == 1 and "no such file" in result.output
+
+
+def test_a_build_process_validates_without_importing_hypothesis():
+    """pandera's strategies are imported with hypothesis hidden (0.1 s a build); validation works, and
+    hypothesis itself still imports afterwards. In a fresh process: a test session has imported it."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from coding.cli import _pandera_without_hypothesis; _pandera_without_hypothesis(); "
+            "import pandas as pd; from schemas.tables import TABLES; from coding.frame import documents_frame; "
+            "TABLES['documents'].validate(documents_frame([])); assert 'hypothesis' not in sys.modules; "
+            "assert 'pandera.backends.pandas.builtin_checks' in sys.modules; "
+            "assert not sys.modules['pandera.strategies.base_strategies'].HAS_HYPOTHESIS; "
+            "import hypothesis; print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr

@@ -178,3 +178,25 @@ def test_kept_tables_are_spliced_for_an_added_and_a_changed_file(tmp_path, coder
     damaged = run("damaged", True)
     assert damaged.spliced == 0
     _same_dataset(tmp_path / "damaged", tmp_path / "full2")
+
+
+@pytest.mark.parametrize("chunks", [[5, 7, 3], [15], [5, 0, 10]])
+def test_spliced_rows_are_taken_in_the_chunks_a_table_slice_gives(chunks):
+    """Runs of kept rows are slices of record batches; the Parquet writer's pages follow the chunks, so
+    they must be the chunks ``Table.slice`` gives (an empty chunk falls back to table slices)."""
+    import numpy as np
+    import pyarrow as pa
+
+    from coding.splice import _joined, _one_per_row, _Rows
+
+    start = np.cumsum([0, *chunks])
+    schema = pa.schema([("a", pa.int64()), ("b", pa.string())])
+    table = pa.Table.from_batches([pa.record_batch([list(range(s, e)), [str(i) for i in range(s, e)]], schema=schema)
+                                   for s, e in zip(start[:-1], start[1:])])
+    rows = _Rows(table, b"", np.zeros(table.num_rows + 1, dtype=np.int64), *_one_per_row(table.num_rows))
+    for a in range(table.num_rows):
+        for b in range(a + 1, table.num_rows + 1):
+            got, want = _joined(rows.slices(a, b)), table.slice(a, b - a)
+            assert got.equals(want)
+            assert [[len(c) for c in got.column(i).chunks] for i in range(2)] == \
+                   [[len(c) for c in want.column(i).chunks] for i in range(2)]

@@ -8,8 +8,6 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import compress
 
-import lemminflect
-
 from ..grammar import Grammar
 from ..records import ActionMatch, Sentence
 from ..rulebook import Item, as_bool, as_int, check_keys, check_unique_ids, read_yaml_items, rules_dir
@@ -26,6 +24,8 @@ ROLE_TARGETS = ("right", "left", "none")
 @lru_cache(maxsize=None)
 def inflections(word: str) -> frozenset[str]:
     """All surface forms of a word as verb and noun (lemminflect), the word itself included."""
+    import lemminflect  # here: only compiling the rules looks words up, not coding with compiled ones
+
     forms = {word}
     for upos in ("VERB", "NOUN"):
         for values in lemminflect.getAllInflections(word, upos=upos).values():
@@ -36,6 +36,8 @@ def inflections(word: str) -> frozenset[str]:
 @lru_cache(maxsize=None)
 def participles(word: str) -> frozenset[str]:
     """Past participles of a verb; lemminflect lists VBN only where it differs from VBD."""
+    import lemminflect
+
     forms = lemminflect.getAllInflections(word, upos="VERB")
     return frozenset(forms.get("VBN") or forms.get("VBD") or ())
 
@@ -43,6 +45,8 @@ def participles(word: str) -> frozenset[str]:
 @lru_cache(maxsize=65536)
 def is_participle(form: str) -> bool:
     """True if the form is the past participle of some verb (struck, attacked, shelled)."""
+    import lemminflect
+
     for lemma in lemminflect.getAllLemmas(form, upos="VERB").get("VERB", ()):
         if form in participles(lemma):
             return True
@@ -52,6 +56,8 @@ def is_participle(form: str) -> bool:
 @lru_cache(maxsize=65536)
 def is_noun_only(word: str) -> bool:
     """A word that cannot be a verb ("intervention"): modals after such a trigger scope over it."""
+    import lemminflect
+
     lemmas = lemminflect.getAllLemmas(word)
     return bool(lemmas) and "VERB" not in lemmas
 

