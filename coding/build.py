@@ -37,6 +37,7 @@ from .ingest import Limits, preflight
 from .inputs import FileShare, InputReader, Tally, sha256_of
 from .merge import MergeRules, merge_rules
 from .pipeline import Coders
+from .process_setup import lean_arrow_memory, pandera_without_dask
 from .rules_cache import CodersOnDemand
 from .segments import open_segments
 from .spool import Spool
@@ -94,47 +95,11 @@ def _take_run(run: Run, spool: Spool, report: Report, counts: dict[str, int]) ->
     return None
 
 
-def _pandera_without_dask() -> None:
-    """Let pandera's typing module find dask absent. Building a schema's index types imports
-    ``pandera.typing.dask``, which imports ``dask.dataframe`` (about 0.5 s, a tenth of a small
-    incremental build) only to recognise dask frames; a build validates pandas frames only. The module
-    table is put back as it was at once, so ``--engine dask`` and everything else import dask as usual."""
-    import sys
-
-    if "pandera.typing.dask" in sys.modules:
-        return
-    saved = sys.modules.get("dask.dataframe")
-    sys.modules["dask.dataframe"] = None  # an import of it raises ImportError
-    try:
-        import pandera.typing.dask  # noqa: F401
-    finally:
-        if saved is None:
-            del sys.modules["dask.dataframe"]
-        else:
-            sys.modules["dask.dataframe"] = saved
-
-
-def lean_arrow_memory() -> None:
-    """Arrow allocates through jemalloc, where the wheel has it (Linux, macOS): pyarrow's default, mimalloc,
-    keeps the memory a build frees (each batch's frames, the bucket flushes) and the processes of a pool
-    grew by 100-200 MB each with it. ``ARROW_DEFAULT_MEMORY_POOL``, when set, is left to decide."""
-    import os
-
-    import pyarrow as pa
-
-    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
-        return
-    try:
-        pa.set_memory_pool(pa.jemalloc_memory_pool())
-    except NotImplementedError:  # a wheel built without jemalloc (Windows): the default pool
-        pass
-
-
 def build(settings: Settings, coders: Coders | CodersOnDemand, progress: Callable[[int], None] | None = None) -> BuildResult:
     """Code, validate and write the dataset, streaming: documents are framed, validated and spooled to disk
     in batches of ``Settings.batch_size`` (coding/spool.py), then merged into the final tables, so memory
     does not grow with the corpus."""
-    _pandera_without_dask()
+    pandera_without_dask()
     lean_arrow_memory()
     check_output(settings.out)
     files = preflight(list(settings.inputs))

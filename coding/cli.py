@@ -16,6 +16,7 @@ import click
 
 from . import __version__
 from .ingest import DEFAULT_MAX_CHARS
+from .process_setup import pandera_without_hypothesis
 
 FUTURE_GRACE_DAYS = 2  # publication dates later than the build date plus this are ignored
 
@@ -80,25 +81,6 @@ def _progress(label: str) -> Iterator[Callable[[int], None] | None]:
         yield lambda n: bar.advance(task, n)
 
 
-def _pandera_without_hypothesis() -> None:
-    """Let pandera find hypothesis absent. The first validation imports pandera's built-in checks, which
-    import hypothesis (about 0.1 s, a twentieth of a small incremental build) only to offer data synthesis
-    (``Model.strategy()``), which no command uses. Unless hypothesis is imported already (a test session),
-    pandera's strategies are imported with it hidden (they would raise ImportError if called); the module
-    table is put back at once, so ``import hypothesis`` works as usual afterwards. A pandera that cannot do
-    without hypothesis is left to import it as usual."""
-    if "hypothesis" in sys.modules or "pandera.strategies.base_strategies" in sys.modules:
-        return
-    sys.modules["hypothesis"] = None  # an import of it raises ImportError
-    try:
-        import pandera.strategies.pandas_strategies  # noqa: F401
-    except ImportError:
-        for name in [m for m in sys.modules if m == "pandera.strategies" or m.startswith("pandera.strategies.")]:
-            del sys.modules[name]
-    finally:
-        del sys.modules["hypothesis"]
-
-
 @main.command()
 @click.option("--input", "inputs", multiple=True, type=click.Path(path_type=Path),
               help="Input file or folder (repeatable). Default: seeds/.")
@@ -148,7 +130,7 @@ def build(inputs: tuple[Path, ...], out: Path, max_chars: int, strict: bool, wor
         preflight(list(settings.inputs))  # fail before the rules load, not midway
         check_output(out)
         coders = _coders_on_demand()
-        _pandera_without_hypothesis()
+        pandera_without_hypothesis()
         gc.freeze()  # what the imports made lives as long as the process: no full collection walks it again
         with _progress("coding") as advance:
             result = run_build(settings, coders, progress=advance)

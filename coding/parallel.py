@@ -95,7 +95,7 @@ def _start_worker(tag: str, setup: Setup) -> None:
     logging.basicConfig(level=setup.log_level, format="%(levelname)s %(message)s")
     _exit_with_parent()
     from .batches import Batcher
-    from .build import lean_arrow_memory
+    from .process_setup import lean_arrow_memory
 
     lean_arrow_memory()  # inherited when forked; a spawned worker chooses it again
 

@@ -126,7 +126,7 @@ def test_a_build_process_validates_without_importing_hypothesis():
     import subprocess
     import sys
 
-    code = ("import sys; from coding.cli import _pandera_without_hypothesis; _pandera_without_hypothesis(); "
+    code = ("import sys; from coding.process_setup import pandera_without_hypothesis; pandera_without_hypothesis(); "
             "import pandas as pd; from schemas.tables import TABLES; from coding.frame import documents_frame; "
             "TABLES['documents'].validate(documents_frame([])); assert 'hypothesis' not in sys.modules; "
             "assert 'pandera.backends.pandas.builtin_checks' in sys.modules; "
