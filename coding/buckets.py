@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import bisect
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -50,12 +49,11 @@ def group_limit(rows: int, parts: int) -> int:
 class Buckets:
     """Rows partitioned on disk by the first two hex digits of an id column (ids are a letter and hex
     digits: ``e3f0...``), in ``folder/<name>-<xx>.arrow`` (Arrow IPC: written and read without
-    encoding); ``frames`` builds one frame per group of
-    consecutive buckets with ``build``, which must group by the id (all rows of an id are in one bucket)."""
+    encoding); ``groups`` gives them in groups of consecutive buckets, whose frames (built by grouping by
+    the id: all rows of an id are in one bucket) are built by whoever reads them (``read_group``)."""
 
-    def __init__(self, folder: Path, name: str, schema: pa.Schema, id_column: str,
-                 build: Callable[[pa.Table], pd.DataFrame]) -> None:
-        self.folder, self.name, self.schema, self.id_column, self.build = folder, name, schema, id_column, build
+    def __init__(self, folder: Path, name: str, schema: pa.Schema, id_column: str) -> None:
+        self.folder, self.name, self.schema, self.id_column = folder, name, schema, id_column
         self._buffered: list[pa.Table] = []
         self._buffered_rows = 0
         self._writers: dict[str, pa.ipc.RecordBatchFileWriter] = {}
@@ -96,13 +94,6 @@ class Buckets:
             self._writers[key].write_table(rows.slice(start, end - start))
             self._counts[key] += end - start
             start = end
-
-    def _of(self, paths: list[Path]) -> pa.Table:
-        return read_group(paths)
-
-    def frames(self) -> Iterator[pd.DataFrame]:
-        """The frames in id order, one per group of ``groups``."""
-        return (self.build(read_group(rows)) for rows in self.groups())
 
     def groups(self, limit: int | None = None) -> Iterator[Group]:
         """The rows in groups of whole ids, in id order (``read_group`` reads one): consecutive buckets are
@@ -164,7 +155,7 @@ class Buckets:
             if n > limit and len(prefix) < 8:
                 yield from self._split(sub, prefix + digit)
             elif n:
-                yield self._of([sub])
+                yield read_group([sub])
             sub.unlink()
 
     def close(self) -> None:

@@ -15,11 +15,12 @@ the end:
   in each run). doc_ids are unique, so the result is the order a sort of the whole table gives. More
   than ``FAN_IN`` runs are first merged in rounds into longer runs (Arrow IPC streams), so memory stays bounded. The CSV
   text travels with the rows, so the writer copies it (coding/write.py).
-- ``events`` builds the events of one bucket at a time (``frame.build_events``, which groups by
-  event_id: every mention of an event is in the same bucket); buckets in hex order give the events in
-  event_id order. A bucket larger than ``buckets.BUCKET_ROWS`` is split again by the next hex digit.
-- ``add_events`` takes the events as they are written and ``acled_events`` builds the ACLED events the
-  same way, from buckets by acled_event_id (``merge.build_acled_events``: every event of an ACLED event
+- ``event_groups`` gives the asserted mentions a group of buckets at a time, from which the events are
+  built (``frame.build_events``, which groups by event_id: every mention of an event is in the same
+  bucket; coding/batches.py); groups in hex order give the events in event_id order. A bucket larger
+  than ``buckets.BUCKET_ROWS`` is split again by the next hex digit.
+- ``add_acled_inputs`` takes the events' ACLED rows as they are written and ``acled_groups`` gives them
+  the same way, from buckets by acled_event_id, for the ACLED events (``merge.build_acled_events``: every event of an ACLED event
   is in the same bucket, whichever documents its events came from).
 
 Memory: one batch while coding; while merging, a row group of ``READ_ROWS`` rows of each of at most
@@ -207,17 +208,9 @@ class Spool:
         self.acled_schema = acled_input_schema()
         self.runs: list[tuple[Path, Path]] = []
         self.merge_rules = merge
-        self._events = Buckets(folder, "bucket", self.bucket_schema, "event_id", self.events_frame)
-        self._acled = Buckets(folder, "acled", self.acled_schema, "acled_event_id", self.acled_events_frame)
+        self._events = Buckets(folder, "bucket", self.bucket_schema, "event_id")
+        self._acled = Buckets(folder, "acled", self.acled_schema, "acled_event_id")
         self._made = 0
-
-    def add(self, documents: pd.DataFrame, mentions: pd.DataFrame) -> tuple[Path, Path]:
-        """One batch: validated frames, documents sorted by doc_id, mentions by doc_id then position.
-        Returns the paths of the run written."""
-        self._made += 1
-        paths, asserted = write_run(self.folder, f"run-{self._made:06d}", documents, mentions)
-        self.add_run(paths, asserted)
-        return paths
 
     def add_run(self, paths: tuple[Path, Path], asserted: pa.Table) -> None:
         """A run written into the folder (``write_run``), with its asserted mentions."""
@@ -289,14 +282,6 @@ class Spool:
         ACLED event they hold."""
         return acled_events_frame(arrow_pandas(rows), self.merge_rules)
 
-    def events(self) -> Iterator[pd.DataFrame]:
-        """The events frames (typed, not yet validated), in event_id order."""
-        return self._events.frames()
-
-    def add_events(self, events: pd.DataFrame) -> None:
-        """Validated events, as they are written: those with an ACLED type go to the ACLED buckets."""
-        self.add_acled_inputs(acled_inputs(events))
-
     def add_acled_inputs(self, rows: pa.Table) -> None:
         """Rows of validated events with an ACLED type (``acled_inputs``), to the ACLED buckets."""
         self._acled.add(rows)
@@ -310,11 +295,6 @@ class Spool:
         """The ACLED buckets' events in groups of whole ACLED events, in acled_event_id order (after every
         ``add_acled_inputs``)."""
         return self._acled.groups(group_limit(self._acled.rows, parts))
-
-    def acled_events(self) -> Iterator[pd.DataFrame]:
-        """The ACLED events frames (typed, not yet validated), in acled_event_id order; after every
-        ``add_events``."""
-        return self._acled.frames()
 
     def remove(self) -> None:
         self._events.close()

@@ -103,11 +103,12 @@ def test_large_buckets_are_split_by_the_next_hex_digit(coders, tmp_path, monkeyp
     split = buckets.Buckets._split
     monkeypatch.setattr(buckets.Buckets, "_split", lambda self, p, prefix: splits.append(prefix) or split(self, p, prefix))
     box = spool.Spool(tmp_path / "spool")
-    box.add(frames["documents"], frames["mentions"])
-    parts = list(box.events())
+    box.add_run(*spool.write_run(box.folder, "run", frames["documents"], frames["mentions"]))
+    parts = [box.events_frame(buckets.read_group(group)) for group in box.event_groups()]
     for part in parts:
-        box.add_events(part)
-    acled_pieces = pd.concat(list(box.acled_events()), ignore_index=True)
+        box.add_acled_inputs(spool.acled_inputs(part))
+    acled_pieces = pd.concat([box.acled_events_frame(buckets.read_group(group)) for group in box.acled_groups()],
+                             ignore_index=True)
     box.remove()
     pieces = pd.concat(parts, ignore_index=True)
     whole = events_frame(frames["mentions"])
