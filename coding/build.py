@@ -37,7 +37,7 @@ from .ingest import Limits, preflight
 from .inputs import FileShare, InputReader, Tally, sha256_of
 from .merge import MergeRules, merge_rules
 from .pipeline import Coders
-from .process_setup import lean_arrow_memory, pandera_without_dask
+from .process_setup import lean_memory, pandera_without_dask
 from .rules_cache import CodersOnDemand
 from .segments import open_segments
 from .spool import Spool
@@ -100,7 +100,7 @@ def build(settings: Settings, coders: Coders | CodersOnDemand, progress: Callabl
     in batches of ``Settings.batch_size`` (coding/spool.py), then merged into the final tables, so memory
     does not grow with the corpus."""
     pandera_without_dask()
-    lean_arrow_memory()
+    lean_memory()
     check_output(settings.out)
     files = preflight(list(settings.inputs))
     cache = open_cache() if settings.incremental else None

@@ -95,9 +95,9 @@ def _start_worker(tag: str, setup: Setup) -> None:
     logging.basicConfig(level=setup.log_level, format="%(levelname)s %(message)s")
     _exit_with_parent()
     from .batches import Batcher
-    from .process_setup import lean_arrow_memory
+    from .process_setup import lean_memory
 
-    lean_arrow_memory()  # inherited when forked; a spawned worker chooses it again
+    lean_memory()  # inherited when forked; a spawned worker chooses it again
 
     coders, mismatch = setup.coders, None
     if coders is None:
