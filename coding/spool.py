@@ -12,7 +12,8 @@ the end:
 - ``merge`` merges the runs by doc_id into the final tables, reading each run a row group at a time:
   at each step it takes, from every run, the buffered documents up to the smallest "last buffered
   doc_id" of all runs, sorts them and writes them (with their mentions, which follow their document
-  in each run). doc_ids are unique, so the result is the order a sort of the whole table gives. More
+  in each run): as slices of the runs' rows where they follow each other in long stretches (the runs of
+  a pool's workers interleave by chunks), else as a copy in order. doc_ids are unique, so the result is the order a sort of the whole table gives. More
   than ``FAN_IN`` runs are first merged in rounds into longer runs (Arrow IPC streams), so memory stays bounded. The CSV
   text travels with the rows, so the writer copies it (coding/write.py).
 - ``event_groups`` gives the asserted mentions a group of buckets at a time, from which the events are
@@ -51,6 +52,7 @@ from .write import CSV_COLUMN, csv_text, row_ends
 FAN_IN = 64  # runs merged at once
 READ_ROWS = 512  # rows per row group of a run: what a merge holds of each run
 MERGE_DOCS = 1024  # documents buffered over all runs by a merge, so at most written by one of its steps
+_STRETCH_DOCS = 16  # documents a stretch in order holds on average, from which a merge step slices them instead of copying
 
 Emit = Callable[[pa.Table, pa.Table], None]  # (documents, mentions) in final order
 
@@ -186,11 +188,20 @@ def _merge(runs: list[tuple[Path, Path]], emit: Emit, mentions_schema: pa.Schema
         docs = pa.concat_tables([d for d, _ in parts])
         mentions = pa.concat_tables([m for _, m in parts if m is not None] or [empty])
         order = pc.sort_indices(docs.column("doc_id")).to_numpy()
-        if (np.diff(order) == 1).all():  # already in order (one run's documents, or runs of consecutive ids)
+        counts = docs.column("n_mentions").to_numpy().astype(np.int64)
+        ends = np.cumsum(counts)
+        starts = ends - counts  # each document's first mention in ``mentions``
+        stretch = np.flatnonzero(np.diff(order) != 1) + 1  # where the order stops following the positions
+        if not len(stretch):  # already in order (one run's documents, or runs of consecutive ids)
             emit(docs, mentions)
+        elif len(order) >= _STRETCH_DOCS * (len(stretch) + 1):  # in long stretches (runs whose ids interleave)
+            bounds = [0, *stretch.tolist(), len(order)]
+            firsts = order[bounds[:-1]]
+            spans = [(int(first), b - a) for first, a, b in zip(firsts, bounds, bounds[1:])]
+            emit(pa.concat_tables([docs.slice(first, n) for first, n in spans]),
+                 pa.concat_tables([mentions.slice(int(starts[first]), int(ends[first + n - 1] - starts[first]))
+                                   for first, n in spans]))
         else:
-            counts = docs.column("n_mentions").to_numpy().astype(np.int64)
-            starts = np.cumsum(counts) - counts
             emit(docs.take(order), mentions.take(_ranges(starts[order], counts[order])))
         live = [r for r in live if r.fill()]
 

@@ -112,6 +112,16 @@ def table_schema(name: str) -> pa.Schema:
     return schema.with_metadata(pa.Schema.from_pandas(pd.DataFrame(sample), preserve_index=False).metadata)
 
 
+def _split_bytes(pieces: list, n: int) -> tuple[list, list]:
+    """Byte pieces (to join) split after their first ``n`` bytes, without copying."""
+    for i, part in enumerate(pieces):
+        if n < len(part):
+            part = memoryview(part)
+            return [*pieces[:i], *([part[:n]] if n else [])], [part[n:], *pieces[i + 1:]]
+        n -= len(part)
+    return list(pieces), []
+
+
 class TableWriter:
     """One table of a dataset (``<name>.parquet`` and ``<name>.csv`` in ``folder``), written piece by
     piece in the table's final row order: ``write`` takes a validated pandas frame, ``write_arrow`` an
@@ -164,10 +174,22 @@ class TableWriter:
         self._add(table, text, lengths)
 
     def _add(self, table: pa.Table, text: list | None, lengths: np.ndarray | None) -> None:
-        self._pending.append((table, text, lengths))
-        self._pending_rows += table.num_rows
-        if self._pending_rows >= ROW_GROUP_ROWS:
+        """Gather rows into row groups of exactly ``ROW_GROUP_ROWS`` rows (the table's last excepted),
+        whatever pieces they come in, so the Parquet file is the same however the rows were made (by one
+        worker or several, by a full build or a splice)."""
+        while table.num_rows and table.num_rows >= ROW_GROUP_ROWS - self._pending_rows:
+            room = ROW_GROUP_ROWS - self._pending_rows
+            head_text = head_lengths = None
+            if text is not None:
+                head_text, text = _split_bytes(text, int(lengths[:room].sum()))
+                head_lengths, lengths = lengths[:room], lengths[room:]
+            self._pending.append((table.slice(0, room), head_text, head_lengths))
+            self._pending_rows = ROW_GROUP_ROWS
             self._flush()
+            table = table.slice(room)
+        if table.num_rows or not self.started:
+            self._pending.append((table, text, lengths))
+            self._pending_rows += table.num_rows
 
     def _flush(self) -> None:
         if self._pending:
@@ -231,6 +253,9 @@ class TableWriter:
         self._queued.append(self._thread.submit(self._encode_now, table))
 
     def _encode_now(self, table: pa.Table) -> None:
+        # one chunk a column: where the pieces' chunks begin changes where Parquet's writer checks its page
+        # and dictionary sizes, so the file's bytes would depend on how the rows came (workers, merge steps)
+        table = table.combine_chunks()
         self._parquet.write_table(table)
         if self._ipc is not None:
             self._ipc.write_table(table)

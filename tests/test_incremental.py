@@ -38,8 +38,7 @@ def test_adding_articles_codes_only_the_new_ones(tmp_path, env):
     assert "incremental" not in full
     for name in TABLES:
         assert (tmp_path / "again" / f"{name}.csv").read_bytes() == (tmp_path / "full" / f"{name}.csv").read_bytes()
-        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "again" / f"{name}.parquet"),
-                                      pd.read_parquet(tmp_path / "full" / f"{name}.parquet"))
+        assert (tmp_path / "again" / f"{name}.parquet").read_bytes() == (tmp_path / "full" / f"{name}.parquet").read_bytes()
     docs = pd.read_parquet(tmp_path / "full" / "documents.parquet")
     assert len(docs) == 103 and set(docs["status"]) == {"coded", "duplicate", "rejected"}
     # in process too: everything is now cached
@@ -117,7 +116,7 @@ def test_a_cached_file_with_an_ignored_date_is_read_again_when_the_date_becomes_
 def _same_dataset(a, b):
     for name in TABLES:
         assert (a / f"{name}.csv").read_bytes() == (b / f"{name}.csv").read_bytes(), name
-        pd.testing.assert_frame_equal(pd.read_parquet(a / f"{name}.parquet"), pd.read_parquet(b / f"{name}.parquet"))
+        assert (a / f"{name}.parquet").read_bytes() == (b / f"{name}.parquet").read_bytes(), name
     assert (a / "manifest.json").read_bytes() == (b / "manifest.json").read_bytes()
 
 

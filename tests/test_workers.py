@@ -1,4 +1,4 @@
-"""`build --workers N`: the worker count does not change the dataset (bytes of CSV, content of Parquet)."""
+"""`build --workers N`: the worker count does not change the dataset (the bytes of its CSV and Parquet files)."""
 
 import os
 
@@ -37,8 +37,7 @@ def test_two_workers_write_the_same_dataset_as_one(corpus, tmp_path):
         assert result.exit_code == 0, result.output
     for name in TABLES:
         assert (outs[1] / f"{name}.csv").read_bytes() == (outs[2] / f"{name}.csv").read_bytes(), name
-        pd.testing.assert_frame_equal(pd.read_parquet(outs[1] / f"{name}.parquet"),
-                                      pd.read_parquet(outs[2] / f"{name}.parquet"))
+        assert (outs[1] / f"{name}.parquet").read_bytes() == (outs[2] / f"{name}.parquet").read_bytes(), name
     assert (outs[1] / "manifest.json").read_bytes() == (outs[2] / "manifest.json").read_bytes()
     docs = pd.read_parquet(outs[2] / "documents.parquet")
     assert len(docs) == 63 and set(docs["status"]) == {"coded", "duplicate", "rejected"}
