@@ -287,7 +287,7 @@ def _corpus(folder, n_files, lines_per_file, rng=None, whole=False):
     (folder / "table.csv").write_text('doc_id,text\nt1,"=Iran condemned Israel on Monday."\n', encoding="utf-8")
 
 
-def test_input_order_does_not_change_the_csvs(coders, tmp_path):
+def test_input_order_does_not_change_the_files(coders, tmp_path):
     _corpus(tmp_path / "a", 3, 12)
     _corpus(tmp_path / "b", 3, 12, rng=random.Random(3))  # the same documents, lines shuffled
     runs = {}
@@ -296,9 +296,11 @@ def test_input_order_does_not_change_the_csvs(coders, tmp_path):
         runs[name] = tmp_path / f"out_{name}"
         build_with(coders, *inputs, out=runs[name])
     for table in ("mentions", "events", "documents"):
-        assert (runs["a"] / f"{table}.csv").read_bytes() == (runs["a_reversed"] / f"{table}.csv").read_bytes()
+        for kind in ("csv", "parquet"):
+            assert (runs["a"] / f"{table}.{kind}").read_bytes() == (runs["a_reversed"] / f"{table}.{kind}").read_bytes()
     for table in ("mentions", "events"):  # shuffled lines: same bytes (rows are sorted by doc_id, not by line)
-        assert (runs["a"] / f"{table}.csv").read_bytes() == (runs["b"] / f"{table}.csv").read_bytes()
+        for kind in ("csv", "parquet"):
+            assert (runs["a"] / f"{table}.{kind}").read_bytes() == (runs["b"] / f"{table}.{kind}").read_bytes()
     a, b = (pd.read_csv(runs[k] / "documents.csv", dtype=str, keep_default_na=False) for k in ("a", "b"))
     assert len(a) == 38 and a["input_line"].ne(b["input_line"]).any()  # the line numbers differ, nothing else
     cols = [c for c in a.columns if c not in ("input_line", "input_file")]
