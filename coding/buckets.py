@@ -48,7 +48,7 @@ def group_limit(rows: int, parts: int) -> int:
     one process; with a pool (``parts`` > 1) about rows / parts, within ``MIN_GROUP_ROWS`` and
     ``POOL_GROUP_ROWS``: each worker holds a group's frames while the build process holds the pieces
     coming back, and half the group halved what the workers added at the end of a two-worker build
-    (peak PSS of 30,000 articles 867 MB against 932-978; benchmarks/results.md), for about 1% more CPU
+    (peak PSS of 30,000 articles 859-867 MB against 932-978; benchmarks/results.md), for about 1% more CPU
     in validations."""
     return BUCKET_ROWS if parts <= 1 else min(BUCKET_ROWS, POOL_GROUP_ROWS, max(MIN_GROUP_ROWS, -(-rows // parts)))
 

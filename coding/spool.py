@@ -13,9 +13,10 @@ the end:
   at each step it takes, from every run, the buffered documents up to the smallest "last buffered
   doc_id" of all runs, sorts them and writes them (with their mentions, which follow their document
   in each run): as slices of the runs' rows where they follow each other in long stretches (the runs of
-  a pool's workers interleave by chunks), else as a copy in order. doc_ids are unique, so the result is the order a sort of the whole table gives. More
-  than ``FAN_IN`` runs are first merged in rounds into longer runs (Arrow IPC streams), so memory stays bounded. The CSV
-  text travels with the rows, so the writer copies it (coding/write.py).
+  a pool's workers interleave by chunks), else as a copy in order. doc_ids are unique, so the result is
+  the order a sort of the whole table gives. More than ``FAN_IN`` runs are first merged in rounds into
+  longer runs (Arrow IPC streams), so memory stays bounded. The CSV text travels with the rows, so the
+  writer copies it (coding/write.py).
 - ``event_groups`` gives the asserted mentions a group of buckets at a time, from which the events are
   built (``frame.build_events``, which groups by event_id: every mention of an event is in the same
   bucket; coding/batches.py); groups in hex order give the events in event_id order. A bucket larger

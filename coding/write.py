@@ -35,7 +35,7 @@ from schemas import SCHEMA_VERSION
 
 _FORMULA_START = ("=", "+", "-", "@")
 CSV_COLUMN = "__csv__"  # the CSV text of each row, in the runs of the spool (not a column of the dataset)
-ROW_GROUP_ROWS = 20_000  # rows gathered from write_arrow pieces before they are written as one row group
+ROW_GROUP_ROWS = 20_000  # rows of every Parquet row group of a table but its last, whatever the pieces written
 
 
 class OutputError(ValueError):
@@ -127,8 +127,9 @@ class TableWriter:
     piece in the table's final row order: ``write`` takes a validated pandas frame, ``write_arrow`` an
     arrow table of the same columns (converted to pandas for its CSV text, which is the one ``write``
     gives), ``write_text`` an arrow table with its CSV text already made (rows of an earlier build's
-    table, coding/splice.py). Pieces are gathered up to ``ROW_GROUP_ROWS`` rows into one Parquet row
-    group (each row group's metadata stays in memory until the file is closed).
+    table, coding/splice.py). Pieces are gathered and cut into Parquet row groups of exactly
+    ``ROW_GROUP_ROWS`` rows, one chunk a column, so the file's bytes do not depend on the pieces (each row
+    group's metadata stays in memory until the file is closed).
 
     With ``keep`` (a folder), the table is also kept for later incremental builds (coding/table_cache.py):
     an Arrow IPC copy (``<name>.arrow``) and the offsets of the CSV rows (``<name>.rows.npy``: the
